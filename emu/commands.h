@@ -1,0 +1,12 @@
+/*
+ * commands.h - the subcommands of the mmulab binary.  Each takes argv with
+ * argv[0] = its last name word and follows the conventions of cli.h.
+ */
+#ifndef EMU_COMMANDS_H
+#define EMU_COMMANDS_H
+
+int cmd_pagewalk(int argc, char **argv);
+
+
+
+#endif /* EMU_COMMANDS_H */

@@ -1,0 +1,10 @@
+#!/bin/sh
+# run.sh - the main job: install what is missing, build, and run the demo.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+if [ ! -f build/build.ninja ]; then
+    meson setup build >/dev/null
+fi
+ninja -C build >/dev/null || ninja -C build
+exec ./build/emu/mmulab pagewalk --demo "$@"
