@@ -16,6 +16,9 @@ struct command {
 
 static const struct command commands[] = {
     { NULL, "pagewalk", cmd_pagewalk, "walk a demonstration page-table hierarchy, level by level" },
+    { "selftest", "walk", cmd_selftest_walk,
+      "compare the MMU walker with QEMU's and with an SDM rules oracle" },
+    { "bench", "walk", cmd_bench_walk, "nanoseconds per page walk, for each paging mode" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

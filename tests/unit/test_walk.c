@@ -147,6 +147,10 @@ static void test_legacy_4m_page_and_pse36(void **state)
     assert_int_equal(f->w.pa, 0x300c00000ull + 0x123456);
     assert_int_equal(f->w.page_size, X86_PAGE_4M);
     assert_int_equal(f->w.nsteps, 1);
+    /* All eight PSE-36 bits (PA 39:32 from PDE 20:13) with MAXPHYADDR = 40. */
+    assert_true(ptb_map(&f->b, 0x40000000, 0xff00400000ull, X86_PAGE_4M, X86_PAGE_4M, RW));
+    assert_true(go(f, 0x40000008, MMU_READ, 0));
+    assert_int_equal(f->w.pa, 0xff00400008ull);
     fx_free(f);
 }
 
