@@ -17,6 +17,8 @@
 static bool open_bytes(struct elf_image *img, uint8_t *bytes, size_t size, const char *name,
                        struct loader_error *err)
 {
+    if (!name)
+        name = "(ELF image in memory)";
     *img = (struct elf_image){ .bytes = bytes, .size = size, .name = strdup(name) };
     if (!img->name) {
         free(bytes);

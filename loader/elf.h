@@ -48,7 +48,8 @@ struct elf_image {
 /* Read and validate the ELF file at path. On failure img needs no close. */
 bool elf_image_open(struct elf_image *img, const char *path, struct loader_error *err);
 
-/* The same for an image in memory (e.g. a kernel embedded in the binary). */
+/* The same for an image in memory (e.g. a kernel embedded in the binary);
+ * name (may be NULL) stands for it in messages. */
 bool elf_image_open_mem(struct elf_image *img, const void *buf, size_t len, const char *name,
                         struct loader_error *err);
 
