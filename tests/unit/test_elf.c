@@ -20,6 +20,7 @@
 
 #include "loader/elf.h"
 #include "loader/file.h"
+#include "shell.h"
 
 #define NAME "kernel.elf"
 
@@ -109,12 +110,6 @@ static struct kimg *kimg_new(void)
     assert_non_null(k);
     kimg_init(k);
     return k;
-}
-
-static void assert_contains(const char *msg, const char *want)
-{
-    if (!strstr(msg, want))
-        fail_msg("message \"%s\"\n  does not contain \"%s\"", msg, want);
 }
 
 /* Opening the first size bytes of k must fail with all the given fragments. */
@@ -602,6 +597,86 @@ static void test_symbol_table_shape(void **state)
                       NULL);
 }
 
+/* ---- a kernel linked by the real toolchain ---------------------------------- */
+
+#define KERNEL_VMA 0xffffffff80000000ull
+
+static const char real_kernel_c[] =
+    "volatile int counter = 0x12345678;\n"
+    "volatile char scratch[8192];\n"
+    "void _start(void) { for (;;) { scratch[1] = (char)counter; __asm__ volatile(\"hlt\"); } }\n";
+
+/* Linked high, loaded low: each section's load address is its VMA - KERNEL_VMA. */
+static const char real_kernel_ld[] =
+    "ENTRY(_start)\n"
+    "SECTIONS {\n"
+    "  . = 0xffffffff80100000;\n"
+    "  .text : AT(ADDR(.text) - 0xffffffff80000000) { *(.text*) }\n"
+    "  . = ALIGN(4096);\n"
+    "  .data : AT(ADDR(.data) - 0xffffffff80000000) { *(.data*) *(.rodata*) }\n"
+    "  .bss : AT(ADDR(.bss) - 0xffffffff80000000) { *(.bss*) *(COMMON) }\n"
+    "}\n";
+
+/* A symbol's value as nm lists it ("ffffffff80101000 D counter"). */
+static uint64_t nm_value(const char *listing, const char *name)
+{
+    for (const char *l = listing; *l; l = strchr(l, '\n') + 1) {
+        unsigned long long v;
+        char type, sym[64];
+        if (sscanf(l, "%llx %c %63s", &v, &type, sym) == 3 && strcmp(sym, name) == 0)
+            return v;
+        if (!strchr(l, '\n'))
+            break;
+    }
+    fail_msg("nm lists no %s", name);
+    return 0;
+}
+
+static void test_kernel_linked_by_the_toolchain(void **state)
+{
+    (void)state;
+    struct tmp t;
+    tmp_make(&t, "cc --version && nm --version && objcopy --version");
+    struct loader_error err = { "" };
+    assert_true(loader_write_file(tmp_path(&t, "k.c"), real_kernel_c, strlen(real_kernel_c), &err));
+    assert_true(loader_write_file(tmp_path(&t, "k.ld"), real_kernel_ld, strlen(real_kernel_ld),
+                                  &err));
+    free(run("cd '%s' && cc -ffreestanding -fno-pic -mcmodel=kernel -mno-red-zone -O2 "
+             "-nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,k.ld "
+             "-Wl,-z,max-page-size=4096 k.c -o k.elf 2>&1 && "
+             "objcopy -O binary -j .text k.elf text.bin", t.dir));
+    char *syms = run("nm '%s'", tmp_path(&t, "k.elf"));
+    uint8_t *text;
+    size_t text_size;
+    assert_true(loader_read_file(tmp_path(&t, "text.bin"), &text, &text_size, &err));
+
+    struct elf_image img;
+    if (!elf_image_open(&img, tmp_path(&t, "k.elf"), &err))
+        fail_msg("%s", err.msg);
+    uint64_t start = nm_value(syms, "_start"), counter = nm_value(syms, "counter");
+    uint64_t scratch = nm_value(syms, "scratch"), v;
+    assert_int_equal(img.entry, start);
+    assert_true(elf_image_symbol(&img, "counter", &v));
+    assert_int_equal(v, counter);
+    assert_true(elf_image_symbol(&img, "scratch", &v));
+    assert_int_equal(v, scratch);
+
+    uint8_t *ram = malloc(RAM_SIZE);
+    memset(ram, 0xaa, RAM_SIZE);
+    assert_true(elf_image_load(&img, ram, RAM_SIZE, &err));
+    assert_memory_equal(ram + 0x100000, text, text_size);
+    uint32_t c;
+    memcpy(&c, ram + (counter - KERNEL_VMA), sizeof c);
+    assert_int_equal(c, 0x12345678);
+    for (unsigned i = 0; i < 8192; i++)
+        assert_int_equal(ram[scratch - KERNEL_VMA + i], 0);
+    free(ram);
+    elf_image_close(&img);
+    free(text);
+    free(syms);
+    tmp_remove(&t);
+}
+
 /* ---- robustness ------------------------------------------------------------ */
 
 /*
@@ -689,6 +764,7 @@ int main(void)
         cmocka_unit_test(test_unknown_segment_flags),
         cmocka_unit_test(test_section_header_table),
         cmocka_unit_test(test_symbol_table_shape),
+        cmocka_unit_test(test_kernel_linked_by_the_toolchain),
         cmocka_unit_test(test_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

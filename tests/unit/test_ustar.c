@@ -19,18 +19,13 @@
 
 #include "loader/file.h"
 #include "loader/ustar.h"
+#include "shell.h"
 
 #define NAME "system.tar"
 
 /* Field offsets from the POSIX table, not from the library's struct. */
 enum { F_NAME = 0, F_MODE = 100, F_SIZE = 124, F_CHKSUM = 148, F_TYPE = 156, F_MAGIC = 257,
        F_VERSION = 263, F_UNAME = 265, F_PREFIX = 345 };
-
-static void assert_contains(const char *msg, const char *want)
-{
-    if (!strstr(msg, want))
-        fail_msg("message \"%s\"\n  does not contain \"%s\"", msg, want);
-}
 
 /* Deterministic pseudo-random file contents. */
 static uint8_t *make_data(size_t size, unsigned seed)
@@ -302,56 +297,6 @@ static void test_deterministic(void **state)
 
 /* ---- compatibility with GNU tar -------------------------------------------- */
 
-struct tmp {
-    char dir[64];
-    char path[512];
-};
-
-/* A fresh temporary directory for a test that runs tar (skipped without tar). */
-static void tmp_make(struct tmp *t)
-{
-    if (system("tar --version >/dev/null 2>&1") != 0)
-        skip();
-    strcpy(t->dir, "/tmp/test_ustar_XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-}
-
-static const char *tmp_path(struct tmp *t, const char *name)
-{
-    snprintf(t->path, sizeof t->path, "%s/%s", t->dir, name);
-    return t->path;
-}
-
-static void tmp_remove(struct tmp *t)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
-    assert_int_equal(system(cmd), 0);
-}
-
-/* Run a shell command and return its whole output (malloc'd). */
-static char *run(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 16, len = 0, n;
-    char *out = malloc(cap);
-    while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2)
-            out = realloc(out, cap *= 2);
-    }
-    out[len] = '\0';
-    if (pclose(p) != 0)
-        fail_msg("command failed: %s\n%s", cmd, out);
-    return out;
-}
-
 static const char *perm_text(unsigned mode, bool dir, char *buf)
 {
     const char *rwx = "rwxrwxrwx";
@@ -366,7 +311,7 @@ static void test_tar_reads_our_volume(void **state)
 {
     (void)state;
     struct tmp t;
-    tmp_make(&t);
+    tmp_make(&t, "tar --version");
     struct ustar_writer w;
     struct loader_error err = { "" };
     build_volume(&w, 4096);
@@ -457,7 +402,7 @@ static void test_we_read_tar_ustar_archives(void **state)
 {
     (void)state;
     struct tmp t;
-    tmp_make(&t);
+    tmp_make(&t, "tar --version");
     write_tree(&t);
     char *names = member_list();
     /* The same options our writer implies: numeric owner 0, mtime 0, 512-byte records. */
@@ -494,7 +439,7 @@ static void test_we_read_gnu_archives(void **state)
 {
     (void)state;
     struct tmp t;
-    tmp_make(&t);
+    tmp_make(&t, "tar --version");
     write_tree(&t);
     free(run("cd '%s' && tar --format=gnu --no-recursion -cf gnu.tar boot boot/kernel.elf one",
              t.dir));
