@@ -274,10 +274,10 @@ enum gdb_resume gdb_stub_wait(struct gdb_stub *st, const struct gdb_stop *why)
 {
     if (st->client_fd < 0)
         return GDB_RESUME_DETACH;
-    if (st->fresh) /* the machine stopped because gdb arrived, whatever it says */
-        why = &(struct gdb_stop){ .reason = GDB_STOP_ATTACH };
+    /* A debugger that just arrived stopped the machine, whatever it says. */
+    const struct gdb_stop attach = { .reason = GDB_STOP_ATTACH };
+    gdb_session_stopped(&st->s, st->fresh ? &attach : why);
     st->fresh = false;
-    gdb_session_stopped(&st->s, why);
     for (;;) {
         if (st->dead) {
             drop_client(st, "gdb: connection lost");
