@@ -2,14 +2,16 @@
  * gdb_fake_server.c - serve the fake target to a real gdb, for the
  * end-to-end test (test_real_gdb.py) and for trying the stub by hand:
  *
- *     gdb_fake_server [PORT [SECONDS]]    prints "port N", waits for gdb
+ *     gdb_fake_server [PORT [SECONDS [keep]]]    prints "port N", waits for gdb
  *     gdb -nx -ex 'target remote :N'
  *
- * It ends when gdb detaches or kills it, or after SECONDS (default 60), so
- * a failed test never leaves it behind.
+ * It ends when gdb detaches (unless "keep": then the machine runs on and
+ * another debugger may attach) or kills it, or after SECONDS (default 60),
+ * so a failed test never leaves it behind.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "tests/gdb/fake_target.h"
@@ -24,6 +26,7 @@ int main(int argc, char **argv)
 {
     unsigned port = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 0;
     unsigned seconds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 60;
+    bool keep = argc > 3 && strcmp(argv[3], "keep") == 0;
     static struct fake_target ft;
     struct gdb_target_ops ops = fake_ops;
     ops.log = log_line;
@@ -42,7 +45,7 @@ int main(int argc, char **argv)
         return 1;
     }
     enum gdb_resume first = gdb_stub_wait(stub, &(struct gdb_stop){ .reason = GDB_STOP_ATTACH });
-    fake_run(&ft, stub, first, true, UINT64_MAX);
+    fake_run(&ft, stub, first, !keep, UINT64_MAX);
     gdb_stub_free(stub);
     return 0;
 }
