@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emu/gdbstub/gdbstub.h"
@@ -83,10 +84,17 @@ static void stub_send(void *ctx, const char *bytes, size_t n)
 static void close_client(struct gdb_stub *st)
 {
     char sink[256];
+    struct timespec now, end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_nsec += CLOSE_DRAIN_MS * 1000000L;
     shutdown(st->client_fd, SHUT_WR);
-    while (!st->dead && wait_fd(st->client_fd, POLLIN, CLOSE_DRAIN_MS) &&
-           recv(st->client_fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
-        ;
+    while (!st->dead) { /* bounded in time, however much the peer sends */
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left_ms = (end.tv_sec - now.tv_sec) * 1000 + (end.tv_nsec - now.tv_nsec) / 1000000;
+        if (left_ms <= 0 || !wait_fd(st->client_fd, POLLIN, (int)left_ms) ||
+            recv(st->client_fd, sink, sizeof sink, MSG_DONTWAIT) <= 0)
+            break;
+    }
     close(st->client_fd);
     st->client_fd = -1;
 }
@@ -303,7 +311,9 @@ bool gdb_stub_poll_interrupt(struct gdb_stub *st)
             return false;
         st->fresh = true;
     }
-    if (st->fresh)
+    /* Also true while gdb has not resumed the machine (say the machine took
+       a debugger with gdb_stub_accept() and ran without calling wait). */
+    if (st->fresh || !st->s.running)
         return true;
     if (st->dead || read_input(st, 0) < 0) {
         drop_client(st, "gdb: debugger disconnected");

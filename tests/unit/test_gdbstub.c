@@ -1381,6 +1381,8 @@ static void test_server_accept_and_second_client(void **state)
     int fd = client_connect(s->port);
     assert_int_equal(gdb_stub_accept(s->stub), 0); /* --gdb-wait */
     assert_true(gdb_stub_attached(s->stub));
+    /* Until gdb resumes it, the machine is told to stop (and wait). */
+    assert_true(gdb_stub_poll_interrupt(s->stub));
     /* A second debugger is turned away; the first keeps working. */
     int fd2 = client_connect(s->port);
     client_packet(fd, "qC");
