@@ -2,12 +2,13 @@
  * gdb_fake_server.c - serve the fake target to a real gdb, for the
  * end-to-end test (test_real_gdb.py) and for trying the stub by hand:
  *
- *     gdb_fake_server [PORT [SECONDS [keep]]]    prints "port N", waits for gdb
- *     gdb -nx -ex 'target remote :N'
+ *     gdb_fake_server [PORT [SECONDS [keep | exit=N]]]
+ *     gdb -nx -ex 'target remote :N'        (it prints "port N", waits for gdb)
  *
  * It ends when gdb detaches (unless "keep": then the machine runs on and
- * another debugger may attach) or kills it, or after SECONDS (default 60),
- * so a failed test never leaves it behind.
+ * another debugger may attach) or kills it, after about N instructions with
+ * "exit=N" (exit status 7, which gdb is told), or after SECONDS (default
+ * 60), so a failed test never leaves it behind.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
     unsigned port = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 0;
     unsigned seconds = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 60;
     bool keep = argc > 3 && strcmp(argv[3], "keep") == 0;
+    uint64_t limit = argc > 3 && strncmp(argv[3], "exit=", 5) == 0
+                         ? strtoull(argv[3] + 5, NULL, 0) : UINT64_MAX;
     static struct fake_target ft;
     struct gdb_target_ops ops = fake_ops;
     ops.log = log_line;
@@ -45,7 +48,8 @@ int main(int argc, char **argv)
         return 1;
     }
     enum gdb_resume first = gdb_stub_wait(stub, &(struct gdb_stop){ .reason = GDB_STOP_ATTACH });
-    fake_run(&ft, stub, first, !keep, UINT64_MAX);
+    if (fake_run(&ft, stub, first, !keep, limit) >= limit)
+        gdb_stub_exited(stub, 7);
     gdb_stub_free(stub);
     return 0;
 }

@@ -7,7 +7,8 @@ Each scenario starts gdb_fake_server (the fake machine behind the stub, on
 an ephemeral loopback port) and runs `gdb -batch -nx` against it with a
 timeout, then checks what gdb printed: registers from our target
 description, memory, faults, a single step, breakpoints, watchpoints of the
-three kinds, monitor commands, Ctrl-C, detach and re-attach.
+three kinds, monitor commands, Ctrl-C, detach and re-attach, the machine's
+exit.
 """
 import os
 import re
@@ -163,7 +164,15 @@ def reattach_session():
     check(finish(srv) == 0, "kill from the second debugger ends the machine")
 
 
-for scenario in (main_session, interrupt_session, reattach_session):
+def exit_session():
+    srv, port = start_server("exit=100000")
+    out = gdb(port, ["continue"])
+    check(has(out, r"\[Inferior 1 \(Remote target\) exited with code 07\]"),
+          "gdb hears that the machine ended", out)
+    check(finish(srv) == 0, "and the machine ends")
+
+
+for scenario in (main_session, interrupt_session, reattach_session, exit_session):
     scenario()
 print(f"1..{len(results)}")
 sys.exit(0 if all(ok for ok, _ in results) else 1)
