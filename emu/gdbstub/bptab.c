@@ -102,37 +102,52 @@ static int array_insert(struct gdb_bp_array *a, size_t at, const struct gdb_bp *
     return 0;
 }
 
+/* Where the entry of a Z/z request is, or would go. */
+struct slot {
+    struct gdb_bp key;
+    struct gdb_bp_array *a;
+    size_t at;
+    bool found;
+};
+
+static bool find_slot(struct gdb_bptab *t, enum gdb_bp_type type, uint64_t addr, uint64_t len,
+                      struct slot *s)
+{
+    if (!make_key(type, addr, len, &s->key))
+        return false;
+    s->a = is_watch(type) ? &t->wps : &t->bps;
+    s->at = lower_bound(s->a, &s->key);
+    s->found = s->at < s->a->n && compare(&s->a->v[s->at], &s->key) == 0;
+    return true;
+}
+
 int gdb_bptab_insert(struct gdb_bptab *t, enum gdb_bp_type type, uint64_t addr, uint64_t len)
 {
-    struct gdb_bp key;
-    if (!make_key(type, addr, len, &key))
+    struct slot s;
+    if (!find_slot(t, type, addr, len, &s))
         return -EINVAL;
-    struct gdb_bp_array *a = is_watch(type) ? &t->wps : &t->bps;
-    size_t at = lower_bound(a, &key);
-    if (at < a->n && compare(&a->v[at], &key) == 0)
+    if (s.found)
         return 0;
-    int rc = array_insert(a, at, &key);
+    int rc = array_insert(s.a, s.at, &s.key);
     if (rc)
         return rc;
-    if (is_watch(type) && key.last - key.addr > t->watch_span)
-        t->watch_span = key.last - key.addr;
+    if (is_watch(type) && s.key.last - s.key.addr > t->watch_span)
+        t->watch_span = s.key.last - s.key.addr;
     t->generation++;
     return 0;
 }
 
 int gdb_bptab_remove(struct gdb_bptab *t, enum gdb_bp_type type, uint64_t addr, uint64_t len)
 {
-    struct gdb_bp key;
-    if (!make_key(type, addr, len, &key))
+    struct slot s;
+    if (!find_slot(t, type, addr, len, &s))
         return -EINVAL;
-    struct gdb_bp_array *a = is_watch(type) ? &t->wps : &t->bps;
-    size_t at = lower_bound(a, &key);
-    if (at == a->n || compare(&a->v[at], &key) != 0)
+    if (!s.found)
         return 0;
-    memmove(&a->v[at], &a->v[at + 1], (a->n - at - 1) * sizeof *a->v);
-    a->n--;
+    memmove(&s.a->v[s.at], &s.a->v[s.at + 1], (s.a->n - s.at - 1) * sizeof *s.a->v);
+    s.a->n--;
     if (is_watch(type))
-        t->watch_span = longest_span(a);
+        t->watch_span = longest_span(s.a);
     t->generation++;
     return 0;
 }
