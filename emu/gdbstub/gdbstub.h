@@ -139,8 +139,9 @@ struct gdb_target_ops {
     size_t (*write_mem)(void *t, uint64_t va, const uint8_t *buf, size_t len);
     /*
      * Optional: run a `monitor` command (the text after "monitor ").  Print
-     * its output through print(ctx, text), as many times as needed.  Return 0,
-     * or nonzero to make the command fail in gdb (its output is still shown).
+     * its output through print(ctx, text), as many times as needed, during
+     * the call only: each piece goes to gdb at once.  Return 0, or nonzero
+     * to make the command fail in gdb (its output is still shown).
      * NULL: gdb is told the stub has no monitor commands.
      */
     int (*monitor)(void *t, const char *cmd, gdb_print_fn *print, void *ctx);

@@ -76,7 +76,7 @@ static void monitor_print(void *ctx, const char *text)
     struct gdb_session *s = ctx;
     enum { CHUNK = (GDB_PACKET_MAX - 1) / 2 };
     char pkt[1 + 2 * CHUNK];
-    size_t n = strlen(text);
+    size_t n = text ? strlen(text) : 0;
     for (size_t off = 0; off < n; off += CHUNK) {
         size_t k = n - off < CHUNK ? n - off : CHUNK;
         pkt[0] = 'O';
