@@ -170,8 +170,9 @@ int gdb_stub_accept(struct gdb_stub *stub);
 bool gdb_stub_attached(const struct gdb_stub *stub);
 
 /*
- * The machine has stopped for *why: tell the debugger (if it is waiting for a
- * stop) and serve its requests until it resumes, steps, detaches or kills.
+ * The machine has stopped for *why (NULL: a plain SIGTRAP stop): tell the
+ * debugger (if it is waiting for a stop) and serve its requests until it
+ * resumes, steps, detaches or kills.
  * Returns at once with GDB_RESUME_DETACH when no debugger is connected, and
  * with GDB_RESUME_DETACH if the debugger disconnects (its breakpoints and
  * watchpoints are then removed).

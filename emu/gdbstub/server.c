@@ -284,7 +284,7 @@ enum gdb_resume gdb_stub_wait(struct gdb_stub *st, const struct gdb_stop *why)
         return GDB_RESUME_DETACH;
     /* A debugger that just arrived stopped the machine, whatever it says. */
     const struct gdb_stop attach = { .reason = GDB_STOP_ATTACH };
-    gdb_session_stopped(&st->s, st->fresh ? &attach : why);
+    gdb_session_stopped(&st->s, st->fresh || !why ? &attach : why);
     st->fresh = false;
     for (;;) {
         if (st->dead) {
