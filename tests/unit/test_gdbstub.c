@@ -1385,14 +1385,15 @@ static void test_server_accept_and_second_client(void **state)
     assert_true(gdb_stub_poll_interrupt(s->stub));
     /* A second debugger is turned away; the first keeps working. */
     int fd2 = client_connect(s->port);
+    client_packet(fd, "?");
     client_packet(fd, "qC");
     client_packet(fd, "c");
-    assert_int_equal(gdb_stub_wait(s->stub, &(struct gdb_stop){ .reason = GDB_STOP_ATTACH }),
-                     GDB_RESUME_CONTINUE);
+    assert_int_equal(gdb_stub_wait(s->stub, NULL), GDB_RESUME_CONTINUE); /* NULL: SIGTRAP */
     client_read(fd2, buf, sizeof buf, 500, &eof);
     assert_true(eof);
     close(fd2);
     client_read(fd, buf, sizeof buf, 100, &eof);
+    assert_non_null(strstr(buf, "$T05thread:1;"));
     assert_non_null(strstr(buf, "$QC1#"));
     assert_false(eof);
     /* The machine ends: gdb hears W and the connection closes. */
