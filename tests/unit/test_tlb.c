@@ -53,6 +53,18 @@ static uint64_t reads_for(struct tfx *f, uint64_t va)
     return f->m.stats.entry_reads - before;
 }
 
+/* The usual machine: 4-level paging, page 0x1000 -> 0x5000 with flags,
+ * registers loaded; *pte (if pte) gets the address of the page's PTE. */
+static struct tfx *one_page(const char *spec, uint64_t flags, uint64_t *pte)
+{
+    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, spec);
+    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, flags);
+    tfx_load(f);
+    if (pte)
+        *pte = tfx_entry_pa(f, 0x1000, MMU_PTE);
+    return f;
+}
+
 /* MOV to CR3 as the CPU executes it: the TLB event, then the register
  * (bit 63 is not stored). */
 static void mov_cr3(struct tfx *f, uint64_t value)
@@ -90,9 +102,7 @@ static struct tfx *pcid_machine(uint16_t pcid)
 static void test_without_a_model_access_is_translate(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, NULL);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
-    tfx_load(f);
+    struct tfx *f = one_page(NULL, RW, NULL);
     struct mmu_walk w;
     assert_true(mmu_translate(&f->m, 0x1abc, MMU_READ, 0, &w));
     assert_true(tfx_go(f, 0x1abc, MMU_READ, 0));
@@ -107,9 +117,7 @@ static void test_without_a_model_access_is_translate(void **state)
 static void test_inspection_bypasses_the_model(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
-    tfx_load(f);
+    struct tfx *f = one_page(SPEC, RW, NULL);
     assert_true(mmu_access(&f->m, 0x1000, MMU_READ, MMU_DEBUG, &f->w));
     assert_true(mmu_access(&f->m, 0x1000, MMU_READ, MMU_NO_AD, &f->w));
     assert_null(tlb_peek(&f->m, 0x1000, MMU_READ, NULL));
@@ -126,10 +134,8 @@ static void test_inspection_bypasses_the_model(void **state)
 static void test_stale_translation_until_invlpg(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
-    tfx_load(f);
-    uint64_t pte = tfx_entry_pa(f, 0x1000, MMU_PTE);
+    uint64_t pte;
+    struct tfx *f = one_page(SPEC, RW, &pte);
     assert_true(tfx_go(f, 0x1010, MMU_READ, 0));
     assert_int_equal(f->w.pa, 0x5010);
     /* The OS remaps the page and forgets INVLPG: the TLB still has it. */
@@ -174,9 +180,7 @@ static void test_invlpg_inside_a_2m_page(void **state)
 static void test_invlpg_of_a_non_canonical_address_is_a_nop(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
-    tfx_load(f);
+    struct tfx *f = one_page(SPEC, RW, NULL);
     assert_int_equal(tfx_hm(f, 0x1000), 'm');
     tlb_invlpg(&f->m, 0x0000800000001000ull);
     assert_int_equal(tfx_hm(f, 0x1000), 'h');
@@ -496,9 +500,7 @@ static void test_psc_in_every_mode(void **state)
 static void test_psc_entries_come_only_from_successful_walks(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
-    tfx_load(f);
+    struct tfx *f = one_page(SPEC, RW, NULL);
     /* 0x2000's PTE is not present: the walk faults, and the fault leaves
      * no PSC entry for the address (§4.10.4.1). */
     assert_false(tfx_go(f, 0x2000, MMU_READ, 0));
@@ -533,12 +535,10 @@ static void collect(void *ctx, const struct tlb_stale *r)
 static void test_detector_reports_a_missing_invalidation(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
+    uint64_t pte;
+    struct tfx *f = one_page(SPEC, RW, &pte);
     struct reports rs = { 0 };
     tlb_set_detector(f->t, collect, &rs);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
-    tfx_load(f);
-    uint64_t pte = tfx_entry_pa(f, 0x1000, MMU_PTE);
     assert_true(tfx_go(f, 0x1000, MMU_READ, 0));
     uint64_t filled = ptb_get(&f->b, pte);
     assert_int_equal(filled, 0x5000 | P | RW | X86_PTE_A);
@@ -574,12 +574,10 @@ static void test_detector_reports_a_missing_invalidation(void **state)
 static void test_detector_ignores_what_does_not_matter(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
+    uint64_t pte;
+    struct tfx *f = one_page(SPEC, RW, &pte);
     struct reports rs = { 0 };
     tlb_set_detector(f->t, collect, &rs);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
-    tfx_load(f);
-    uint64_t pte = tfx_entry_pa(f, 0x1000, MMU_PTE);
     tfx_hm(f, 0x1000);
     /* Software clears A (working-set aging), sets an ignored bit: no report. */
     ptb_set(&f->b, pte, (ptb_get(&f->b, pte) & ~X86_PTE_A) | X86_BIT(10));
@@ -601,14 +599,12 @@ static void test_detector_ignores_what_does_not_matter(void **state)
 static void test_detector_watches_paging_structure_caches(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
+    struct tfx *f = one_page(SPEC, RW, NULL);
     struct reports rs = { 0 };
     tlb_set_detector(f->t, collect, &rs);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
     tfx_map(f, 0x2000, 0x6000, X86_PAGE_4K, RW);
     /* A second page table for the same 2 MB, mapping 0x2000 elsewhere. */
     tfx_map(f, 0x80002000, 0x7000, X86_PAGE_4K, RW);
-    tfx_load(f);
     uint64_t pde = tfx_entry_pa(f, 0x1000, MMU_PDE);
     uint64_t other = ptb_get(&f->b, tfx_entry_pa(f, 0x80002000, MMU_PDE));
     tfx_hm(f, 0x1000);
@@ -632,10 +628,8 @@ static void test_detector_watches_paging_structure_caches(void **state)
 static void test_write_through_a_clean_entry_walks_and_sets_d(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, RW);
-    tfx_load(f);
-    uint64_t pte = tfx_entry_pa(f, 0x1000, MMU_PTE);
+    uint64_t pte;
+    struct tfx *f = one_page(SPEC, RW, &pte);
     assert_int_equal(tfx_hm(f, 0x1000), 'm');
     assert_false(f->w.dirty);
     assert_true(tfx_go(f, 0x1000, MMU_WRITE, 0));
@@ -650,10 +644,8 @@ static void test_write_through_a_clean_entry_walks_and_sets_d(void **state)
 
 static void relaxed_page_write(const char *spec, bool expect_fault)
 {
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, spec);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, 0);   /* supervisor, read-only */
-    tfx_load(f);
-    uint64_t pte = tfx_entry_pa(f, 0x1000, MMU_PTE);
+    uint64_t pte;
+    struct tfx *f = one_page(spec, 0, &pte);      /* supervisor, read-only */
     tfx_hm(f, 0x1000);
     /* The OS makes the page writable without invalidating (allowed,
      * §4.10.4.3), then writes to it. */
@@ -718,8 +710,7 @@ static void test_rights_are_rederived_for_the_context(void **state)
 static void test_cr0_wp_applies_to_cached_entries(void **state)
 {
     (void)state;
-    struct tfx *f = tfx_new(MMU_MODE_4LEVEL, SPEC);
-    tfx_map(f, 0x1000, 0x5000, X86_PAGE_4K, 0);       /* supervisor read-only */
+    struct tfx *f = one_page(SPEC, 0, NULL);          /* supervisor read-only */
     f->r.cr0 &= ~X86_CR0_WP;
     tfx_load(f);
     assert_true(tfx_go(f, 0x1000, MMU_WRITE, 0));     /* WP = 0: allowed */

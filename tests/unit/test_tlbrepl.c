@@ -40,17 +40,32 @@ static const char *run(struct tfx *f, const char *seq, char *out)
     return out;
 }
 
-/* Like run(), also recording the PLRU bits of structure 0, set 0, after
- * each access. */
-static const char *run_bits(struct tfx *f, const char *seq, char *out, uint64_t *bits)
+/* Run seq on a new machine with spec and expect answers.  Returns the
+ * machine for further checks. */
+static struct tfx *expect_run(const char *spec, const char *seq, const char *answers)
 {
-    size_t i;
-    for (i = 0; seq[i]; i++) {
+    struct tfx *f = machine(spec);
+    char out[32];
+    assert_string_equal(run(f, seq, out), answers);
+    return f;
+}
+
+/* Run seq on a new machine with spec; expect answers and, after access i,
+ * the PLRU bits bits[i] in set 0 of structure 0.  Returns the machine. */
+static struct tfx *expect_plru(const char *spec, const char *seq, const char *answers,
+                               const uint64_t *bits)
+{
+    struct tfx *f = machine(spec);
+    char out[32] = "";
+    for (size_t i = 0; seq[i]; i++) {
         out[i] = tfx_hm(f, PAGE(seq[i]));
-        bits[i] = f->t->s[0].plru[0];
+        out[i + 1] = '\0';
+        if (f->t->s[0].plru[0] != bits[i])
+            fail_msg("after \"%.*s\": bits 0x%llx, expected 0x%llx", (int)i + 1, seq,
+                     (unsigned long long)f->t->s[0].plru[0], (unsigned long long)bits[i]);
     }
-    out[i] = '\0';
-    return out;
+    assert_string_equal(out, answers);
+    return f;
 }
 
 static bool cached(struct tfx *f, char page)
@@ -61,12 +76,10 @@ static bool cached(struct tfx *f, char page)
 static void test_lru(void **state)
 {
     (void)state;
-    struct tfx *f = machine("l1d:4k=4:lru");
-    char out[32];
     /* A B C D fill the four ways.  A hits and becomes most recent, so E
      * evicts B, the least recently used.  A and D hit.  B misses and
      * evicts C: the uses are now C(3) E(6) A(7) D(8). */
-    assert_string_equal(run(f, "ABCDAEADB", out), "mmmmhmhhm");
+    struct tfx *f = expect_run("l1d:4k=4:lru", "ABCDAEADB", "mmmmhmhhm");
     assert_int_equal(tfx_counters(f, "l1d:4k")->evictions, 2);
     assert_false(cached(f, 'C'));
     assert_true(cached(f, 'A') && cached(f, 'B') && cached(f, 'D') && cached(f, 'E'));
@@ -78,12 +91,10 @@ static void test_lru(void **state)
 static void test_fifo_disagrees_with_lru(void **state)
 {
     (void)state;
-    struct tfx *f = machine("l1d:4k=4:fifo");
-    char out[32];
     /* The same start as test_lru.  A's hit does not renew it, so E evicts A
      * (the first filled), and A then misses and evicts B.  LRU answered
      * "mmmmhmhh" to the same sequence. */
-    assert_string_equal(run(f, "ABCDAEAD", out), "mmmmhmmh");
+    struct tfx *f = expect_run("l1d:4k=4:fifo", "ABCDAEAD", "mmmmhmmh");
     assert_int_equal(tfx_counters(f, "l1d:4k")->evictions, 2);
     assert_false(cached(f, 'B'));
     tfx_free(f);
@@ -92,9 +103,6 @@ static void test_fifo_disagrees_with_lru(void **state)
 static void test_plru_four_ways(void **state)
 {
     (void)state;
-    struct tfx *f = machine("l1d:4k=4:plru");
-    char out[32];
-    uint64_t bits[16];
     /*
      * Nodes: 0 = root, 1 = over ways 0-1, 2 = over ways 2-3.
      *   A fills way 0: root -> right (1), node 1 -> way 1 (1)      bits 011 = 3
@@ -108,44 +116,38 @@ static void test_plru_four_ways(void **state)
      *   C misses: root 1 -> right, node 2 1 -> way 3: evicts D;
      *     the fill: root 0, node 2 0                               bits 000 = 0
      */
-    assert_string_equal(run_bits(f, "ABCDAEBC", out, bits), "mmmmhmhm");
-    const uint64_t expect[] = { 3, 1, 4, 0, 3, 6, 5, 0 };
-    assert_memory_equal(bits, expect, sizeof expect);
+    static const uint64_t bits[] = { 3, 1, 4, 0, 3, 6, 5, 0 };
+    struct tfx *f = expect_plru("l1d:4k=4:plru", "ABCDAEBC", "mmmmhmhm", bits);
     assert_false(cached(f, 'D'));
     tfx_free(f);
 
-    f = machine("l1d:4k=4:lru");
-    assert_string_equal(run(f, "ABCDAEBC", out), "mmmmhmmm");
-    tfx_free(f);
+    tfx_free(expect_run("l1d:4k=4:lru", "ABCDAEBC", "mmmmhmmm"));
 }
 
 static void test_plru_eight_ways(void **state)
 {
     (void)state;
-    struct tfx *f = machine("l1d:4k=8:plru");
-    char out[32];
-    uint64_t bits[16];
     /*
      * Nodes: 0 root (ways 0-3 | 4-7), 1 (0-1 | 2-3), 2 (4-5 | 6-7),
-     * 3 (0 | 1), 4 (2 | 3), 5 (4 | 5), 6 (6 | 7).
-     * Filling ways 0..7 in order leaves every bit 0: the last fill (way 7)
-     * cleared root, 2 and 6; way 5 cleared 5, way 3 cleared 1 and 4, way 1
-     * cleared 3.
-     *   C hits way 2: root 1, node 1 0, node 4 1     bits 0010001 = 0x11
-     *   F hits way 5: root 0, node 2 1, node 5 0     bits 0010100 = 0x14
+     * 3 (0 | 1), 4 (2 | 3), 5 (4 | 5), 6 (6 | 7); bits written 6543210.
+     *   A fills 0: root 1, node 1 1, node 3 1           0001011 = 0x0b
+     *   B fills 1: root 1, node 1 1, node 3 0           0000011 = 0x03
+     *   C fills 2: root 1, node 1 0, node 4 1           0010001 = 0x11
+     *   D fills 3: root 1, node 1 0, node 4 0           0000001 = 0x01
+     *   E fills 4: root 0, node 2 1, node 5 1           0100100 = 0x24
+     *   F fills 5: root 0, node 2 1, node 5 0           0000100 = 0x04
+     *   G fills 6: root 0, node 2 0, node 6 1           1000000 = 0x40
+     *   H fills 7: root 0, node 2 0, node 6 0           0000000 = 0x00
+     *   C hits 2:  root 1, node 1 0, node 4 1           0010001 = 0x11
+     *   F hits 5:  root 0, node 2 1, node 5 0           0010100 = 0x14
      *   I misses: root 0 -> left, node 1 0 -> left, node 3 0 -> way 0:
-     *     evicts A; fill way 0: root 1, node 1 1, node 3 1
-     *                                                bits 0011111 = 0x1f
+     *     evicts A; fill: root 1, node 1 1, node 3 1    0011111 = 0x1f
      *   J misses: root 1 -> right, node 2 1 -> right, node 6 0 -> way 6:
-     *     evicts G; fill way 6: root 0, node 2 0, node 6 1
-     *                                                bits 1011010 = 0x5a
+     *     evicts G; fill: root 0, node 2 0, node 6 1    1011010 = 0x5a
      */
-    assert_string_equal(run_bits(f, "ABCDEFGHCFIJ", out, bits), "mmmmmmmmhhmm");
-    assert_int_equal(bits[7], 0);
-    assert_int_equal(bits[8], 0x11);
-    assert_int_equal(bits[9], 0x14);
-    assert_int_equal(bits[10], 0x1f);
-    assert_int_equal(bits[11], 0x5a);
+    static const uint64_t bits[] = { 0x0b, 0x03, 0x11, 0x01, 0x24, 0x04,
+                                     0x40, 0x00, 0x11, 0x14, 0x1f, 0x5a };
+    struct tfx *f = expect_plru("l1d:4k=8:plru", "ABCDEFGHCFIJ", "mmmmmmmmhhmm", bits);
     assert_false(cached(f, 'A'));
     assert_false(cached(f, 'G'));
     for (const char *p = "BCDEFHIJ"; *p; p++)
@@ -156,22 +158,18 @@ static void test_plru_eight_ways(void **state)
 static void test_plru_three_ways_never_picks_a_missing_way(void **state)
 {
     (void)state;
-    struct tfx *f = machine("l1d:4k=3:plru");
-    char out[32];
-    uint64_t bits[16];
     /*
      * Three ways use the tree of four; node 2's right leaf (way 3) does not
      * exist and is never chosen.
-     *   A, B, C fill ways 0-2: way 2 leaves root 0, node 2 1     bits 100 = 4
+     *   A, B, C fill ways 0-2 (bits 3, 1, 4 as with four ways)
      *   D misses: root 0 -> left, node 1 0 -> way 0: evicts A;
      *     the fill: root 1, node 1 1                             bits 111 = 7
      *   E misses: root 1 -> right, node 2 1 -> way 3, which does not exist:
      *     way 2, evicting C; the fill: root 0, node 2 1          bits 110 = 6
      *   B hits way 1: root 1, node 1 0                           bits 101 = 5
      */
-    assert_string_equal(run_bits(f, "ABCDEB", out, bits), "mmmmmh");
-    const uint64_t expect[] = { 3, 1, 4, 7, 6, 5 };
-    assert_memory_equal(bits, expect, sizeof expect);
+    static const uint64_t bits[] = { 3, 1, 4, 7, 6, 5 };
+    struct tfx *f = expect_plru("l1d:4k=3:plru", "ABCDEB", "mmmmmh", bits);
     assert_false(cached(f, 'A'));
     assert_false(cached(f, 'C'));
     tfx_free(f);
