@@ -39,9 +39,10 @@ static unsigned tree_leaves(unsigned ways)
 
 static unsigned oldest(struct tlb_struct *s, uint32_t set)
 {
+    const uint64_t *stamp = &s->stamp[(size_t)set * s->g.ways];
     unsigned best = 0;
     for (unsigned w = 1; w < s->g.ways; w++)
-        if (tlb_way(s, set, w)->stamp < tlb_way(s, set, best)->stamp)
+        if (stamp[w] < stamp[best])
             best = w;
     return best;
 }
@@ -49,13 +50,13 @@ static unsigned oldest(struct tlb_struct *s, uint32_t set)
 static void stamp_use(struct tlb_struct *s, uint32_t set, unsigned way, bool fill)
 {
     (void)fill;
-    tlb_way(s, set, way)->stamp = ++s->clock;
+    s->stamp[(size_t)set * s->g.ways + way] = ++s->clock;
 }
 
 static void stamp_fill(struct tlb_struct *s, uint32_t set, unsigned way, bool fill)
 {
     if (fill)
-        tlb_way(s, set, way)->stamp = ++s->clock;
+        s->stamp[(size_t)set * s->g.ways + way] = ++s->clock;
 }
 
 /* Walk the tree from the root to way, pointing each node away from it. */

@@ -124,20 +124,17 @@ const struct tlb_sources *tlb_entry_sources(const struct tlb *t, unsigned s,
     return &t->s[s].src[e - t->s[s].e];
 }
 
-/* Search one structure for va, at every tag size it stores. */
-static bool search_struct(struct tlb *t, unsigned si, const struct mmu *m, uint64_t va,
-                          uint16_t pcid, struct tlb_found *f)
+/* Search one structure for va, at every tag size it stores: one set per
+ * size, smallest first; all of a fully associative structure in one pass. */
+static bool search_struct(struct tlb *t, unsigned si, bool legacy, uint64_t va, uint16_t pcid,
+                          struct tlb_found *f)
 {
-    const struct tlb_geometry *g = &t->s[si].g;
-    unsigned seen = 0;
-    for (unsigned c = 0; c < TLB_NSIZES; c++) {
-        unsigned stored = g->holds[c];
-        if (stored == TLB_NOT_HELD || (seen & (1u << stored)))
-            continue;
-        seen |= 1u << stored;
-        if (tlb_find(t, si, va, tlb_class_shift(stored, m), pcid, f))
+    const struct tlb_struct *s = &t->s[si];
+    if (s->sets == 1)
+        return tlb_find_any(t, si, va, s->lookup_mask[legacy], pcid, f);
+    for (unsigned k = 0; k < s->nlookup[legacy]; k++)
+        if (tlb_find(t, si, va, s->lookup[legacy][k], pcid, f))
             return true;
-    }
     return false;
 }
 
@@ -146,12 +143,13 @@ static bool search(struct tlb *t, const struct mmu *m, uint64_t va, unsigned sid
                    struct tlb_found *f)
 {
     uint16_t pcid = mmu_current_pcid(m);
+    bool legacy = m->paging.mode == MMU_MODE_LEGACY;
     f->si = -1;
     for (unsigned level = 1; level <= 2 && f->si < 0; level++) {
         for (unsigned k = 0; k < t->nprobe[side][level]; k++) {
             unsigned si = t->probe[side][level][k];
             struct tlb_found g;
-            bool hit = search_struct(t, si, m, va, pcid, &g);
+            bool hit = search_struct(t, si, legacy, va, pcid, &g);
             if (count) {
                 t->s[si].c.lookups++;
                 t->s[si].c.hits += hit;

@@ -89,7 +89,6 @@ struct tlb_entry {
     uint64_t vpn;              /* tag: linear address >> shift */
     uint64_t target;           /* TLB: physical base of the page of page_shift;
                                   PSC: physical address of the next table */
-    uint64_t stamp;            /* LRU: last use; FIFO: fill */
     uint16_t pcid;             /* PCID the entry was filled under */
     uint8_t shift;             /* linear-address bits below the tag */
     uint8_t page_shift;        /* TLB: the translation's page; > shift for a splinter */
@@ -116,10 +115,21 @@ struct tlb_struct {
     struct tlb_geometry g;
     char name[32];             /* e.g. "l1d:4k", "stlb:4k+2m", "psc:pd" */
     uint32_t sets;
+    uint32_t set_mask;         /* sets - 1 when sets is a power of two, else 0 */
     uint8_t nshifts;           /* tag sizes its entries may have */
     uint8_t shifts[4];
+    /* The tag sizes a lookup tries, smallest first: [1] in 32-bit paging
+     * (4 MB pages), [0] otherwise; as a bit mask too (bit n: shift n). */
+    uint8_t nlookup[2];
+    uint8_t lookup[2][TLB_NSIZES];
+    uint64_t lookup_mask[2];
     struct tlb_entry *e;       /* sets * ways entries, set after set */
-    struct tlb_sources *src;   /* parallel to e */
+    /* Parallel to e: the tag as one word (vpn << 6 | shift, 0 when the entry
+     * is invalid), so that a search reads 8 bytes a way; where the entry
+     * came from; when it was last used (LRU) or filled (FIFO). */
+    uint64_t *key;
+    struct tlb_sources *src;
+    uint64_t *stamp;
     uint64_t *plru;            /* TLB_PLRU: one tree per set, bit n = node n */
     uint64_t clock;            /* LRU and FIFO time */
     uint64_t rng;              /* TLB_RANDOM state */

@@ -24,9 +24,17 @@ void tlb_struct_free(struct tlb_struct *s);
 
 static inline uint32_t tlb_set_of(const struct tlb_struct *s, uint64_t vpn)
 {
-    /* Modulo, so that a set count that is not a power of two (AMD's 2048
-     * entries in 12 ways) can be modelled; a power of two takes low bits. */
+    /* Low bits of the page number; modulo when the set count is not a power
+     * of two (AMD's 2048 entries in 12 ways). */
+    if (s->set_mask || s->sets == 1)
+        return (uint32_t)(vpn & s->set_mask);
     return (uint32_t)(vpn % s->sets);
+}
+
+/* The tag of an entry as one word; 0 is never a valid tag (shift >= 12). */
+static inline uint64_t tlb_key(uint64_t vpn, unsigned shift)
+{
+    return vpn << 6 | shift;
 }
 
 static inline struct tlb_entry *tlb_way(struct tlb_struct *s, uint32_t set, unsigned way)
@@ -54,6 +62,12 @@ struct tlb_found {
  * (its own PCID, or global).  Counts nothing. */
 bool tlb_find(struct tlb *t, unsigned si, uint64_t va, unsigned shift, uint16_t pcid,
               struct tlb_found *f);
+
+/* The same in a fully associative structure (one set), in one pass over
+ * its ways for every tag size in shifts (bit n: shift n); of several
+ * matches the smallest page wins. */
+bool tlb_find_any(struct tlb *t, unsigned si, uint64_t va, uint64_t shifts, uint16_t pcid,
+                  struct tlb_found *f);
 
 /* Write entry n (and where it came from) into structure si: over an entry
  * with the same tag, else into a free way, else over the policy's victim. */

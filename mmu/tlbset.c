@@ -35,11 +35,29 @@ static void add_shift(struct tlb_struct *s, unsigned shift)
     s->shifts[s->nshifts++] = (uint8_t)shift;
 }
 
+/* The tag sizes a lookup tries in each kind of paging mode, smallest first:
+ * 32-bit paging's large pages are 4 MB, the other modes' 2 MB. */
+static void index_lookups(struct tlb_struct *s)
+{
+    for (unsigned legacy = 0; legacy < 2; legacy++) {
+        for (unsigned c = 0; c < TLB_NSIZES; c++) {
+            unsigned stored = s->g.holds[c];
+            if (stored == TLB_NOT_HELD)
+                continue;
+            unsigned shift = class_shifts[stored][stored == TLB_2M && legacy];
+            if (!((s->lookup_mask[legacy] >> shift) & 1))
+                s->lookup[legacy][s->nlookup[legacy]++] = (uint8_t)shift;
+            s->lookup_mask[legacy] |= 1ull << shift;
+        }
+    }
+}
+
 bool tlb_struct_init(struct tlb_struct *s, const struct tlb_geometry *g, uint64_t seed)
 {
     memset(s, 0, sizeof *s);
     s->g = *g;
     s->sets = g->entries / g->ways;
+    s->set_mask = (s->sets & (s->sets - 1)) == 0 ? s->sets - 1 : 0;
     s->rng = seed;
     tlb_geometry_name(g, s->name, sizeof s->name);
     if (g->kind == TLB_PSC) {
@@ -52,45 +70,70 @@ bool tlb_struct_init(struct tlb_struct *s, const struct tlb_geometry *g, uint64_
             add_shift(s, class_shifts[g->holds[c]][0]);
             add_shift(s, class_shifts[g->holds[c]][1]);
         }
+        index_lookups(s);
     }
     s->e = calloc(g->entries, sizeof *s->e);
+    s->key = calloc(g->entries, sizeof *s->key);
     s->src = calloc(g->entries, sizeof *s->src);
+    s->stamp = calloc(g->entries, sizeof *s->stamp);
     s->plru = calloc(s->sets, sizeof *s->plru);
-    return s->e && s->src && s->plru;
+    return s->e && s->key && s->src && s->stamp && s->plru;
 }
 
 void tlb_struct_free(struct tlb_struct *s)
 {
     free(s->e);
+    free(s->key);
     free(s->src);
+    free(s->stamp);
     free(s->plru);
     s->e = NULL;
+    s->key = NULL;
     s->src = NULL;
+    s->stamp = NULL;
     s->plru = NULL;
+}
+
+static void found(struct tlb_found *f, struct tlb_struct *s, unsigned si, uint32_t set,
+                  unsigned way)
+{
+    *f = (struct tlb_found){ .si = (int)si, .level = tlb_kind_level(s->g.kind), .set = set,
+                             .way = way, .e = tlb_way(s, set, way) };
 }
 
 bool tlb_find(struct tlb *t, unsigned si, uint64_t va, unsigned shift, uint16_t pcid,
               struct tlb_found *f)
 {
     struct tlb_struct *s = &t->s[si];
-    uint64_t vpn = va >> shift;
+    uint64_t vpn = va >> shift, key = tlb_key(vpn, shift);
     uint32_t set = tlb_set_of(s, vpn);
+    const uint64_t *k = &s->key[(size_t)set * s->g.ways];
     for (unsigned way = 0; way < s->g.ways; way++) {
-        struct tlb_entry *e = tlb_way(s, set, way);
-        if (e->valid && e->shift == shift && e->vpn == vpn && (e->pcid == pcid || e->global)) {
-            *f = (struct tlb_found){ .si = (int)si, .level = tlb_kind_level(s->g.kind),
-                                     .set = set, .way = way, .e = e };
+        const struct tlb_entry *e = tlb_way(s, set, way);
+        if (k[way] == key && (e->pcid == pcid || e->global)) {
+            found(f, s, si, set, way);
             return true;
         }
     }
     return false;
 }
 
-/* Would n and e answer the same lookups?  Then n replaces e in place. */
-static bool same_tag(const struct tlb_entry *e, const struct tlb_entry *n)
+bool tlb_find_any(struct tlb *t, unsigned si, uint64_t va, uint64_t shifts, uint16_t pcid,
+                  struct tlb_found *f)
 {
-    return e->valid && e->shift == n->shift && e->vpn == n->vpn &&
-           (e->pcid == n->pcid || e->global || n->global);
+    struct tlb_struct *s = &t->s[si];
+    unsigned best_shift = 64;
+    for (unsigned way = 0; way < s->g.ways; way++) {
+        uint64_t key = s->key[way];
+        unsigned shift = (unsigned)(key & 63);
+        if (!key || !((shifts >> shift) & 1) || shift >= best_shift || (key >> 6) != va >> shift)
+            continue;
+        if (s->e[way].pcid == pcid || s->e[way].global) {
+            found(f, s, si, 0, way);
+            best_shift = shift;
+        }
+    }
+    return best_shift < 64;
 }
 
 void tlb_remove(struct tlb *t, unsigned si, struct tlb_entry *e, enum tlb_drop why)
@@ -103,19 +146,23 @@ void tlb_remove(struct tlb *t, unsigned si, struct tlb_entry *e, enum tlb_drop w
     if (e->shift < e->page_shift)
         s->splinters--;
     e->valid = false;
+    s->key[e - s->e] = 0;
 }
 
 struct tlb_entry *tlb_insert(struct tlb *t, unsigned si, const struct tlb_entry *n,
                              const struct tlb_sources *src)
 {
     struct tlb_struct *s = &t->s[si];
+    uint64_t key = tlb_key(n->vpn, n->shift);
     uint32_t set = tlb_set_of(s, n->vpn);
+    const uint64_t *k = &s->key[(size_t)set * s->g.ways];
     unsigned way, free_way = s->g.ways;
     for (way = 0; way < s->g.ways; way++) {
-        struct tlb_entry *e = tlb_way(s, set, way);
-        if (same_tag(e, n))
+        /* An entry that answers the same lookups is replaced in place. */
+        const struct tlb_entry *e = tlb_way(s, set, way);
+        if (k[way] == key && (e->pcid == n->pcid || e->global || n->global))
             break;
-        if (!e->valid && free_way == s->g.ways)
+        if (!k[way] && free_way == s->g.ways)
             free_way = way;
     }
     if (way < s->g.ways) {
@@ -128,9 +175,11 @@ struct tlb_entry *tlb_insert(struct tlb *t, unsigned si, const struct tlb_entry 
         s->c.evictions++;
     }
     struct tlb_entry *e = tlb_way(s, set, way);
+    size_t i = (size_t)(e - s->e);
     *e = *n;
     e->valid = true;
-    s->src[e - s->e] = *src;
+    s->key[i] = key;
+    s->src[i] = *src;
     if (e->shift < e->page_shift)
         s->splinters++;
     s->c.fills++;
