@@ -135,6 +135,14 @@ struct mmu_walk {
     bool global;        /* the leaf's G flag (meaningful with CR4.PGE) */
     uint8_t pkey;       /* protection key (IA-32e with CR4.PKE) */
     uint8_t memtype;    /* PAT index: PAT<<2 | PCD<<1 | PWT */
+    /* The controls accumulated over the entries (AND of U/S, AND of R/W, OR
+     * of XD): what a TLB keeps, since rights depend on the access context. */
+    bool leaf_u, leaf_w, leaf_xd;
+
+    /* Set by mmu_access() when a TLB model is attached (mmu/tlb.h). */
+    int8_t tlb_hit;     /* structure that supplied the translation; -1: none */
+    uint8_t psc_level;  /* the walk began below a paging-structure-cache entry
+                           for this level (enum mmu_level); 0: began at CR3 */
 };
 
 /* Counters; exact in every mode. */
@@ -164,6 +172,8 @@ struct mmu_paging {
     struct mmu_level_desc lv[MMU_MAX_LEVELS + 1]; /* [1..5] */
 };
 
+struct tlb; /* the TLB model, mmu/tlb.h */
+
 struct mmu {
     struct mmu_features feat;
     struct mmu_pmem pmem;
@@ -175,6 +185,7 @@ struct mmu {
     bool ac;                    /* RFLAGS.AC */
     uint32_t pkru;
     struct mmu_stats stats;
+    struct tlb *tlb;            /* TLB model consulted by mmu_access(), or NULL */
 };
 
 /* Default features: MAXPHYADDR 40 (as QEMU's TCG reports), PSE-36, 1 GB pages. */
@@ -207,6 +218,25 @@ static inline void mmu_set_privilege(struct mmu *m, unsigned cpl, bool ac, uint3
  */
 bool mmu_translate(struct mmu *m, uint64_t va, enum mmu_access access,
                    unsigned flags, struct mmu_walk *w);
+
+/*
+ * The entry point for every access the emulated CPU makes.  Without a TLB
+ * model attached (m->tlb == NULL) it is exactly mmu_translate().  With one,
+ * it answers from the TLBs when they hold the translation (possibly stale,
+ * as a real CPU would use it), with the rights re-derived for the current
+ * privilege context; otherwise it walks, starting below the deepest
+ * paging-structure-cache entry that matches, and fills the TLBs.
+ * w->tlb_hit and w->psc_level say which.  MMU_NO_AD and MMU_DEBUG
+ * translations bypass the model: they neither consult nor change it.
+ */
+bool mmu_access(struct mmu *m, uint64_t va, enum mmu_access access, unsigned flags,
+                struct mmu_walk *w);
+
+/* Attach a TLB model (or NULL to detach).  mmu_init() detaches. */
+static inline void mmu_attach_tlb(struct mmu *m, struct tlb *t)
+{
+    m->tlb = t;
+}
 
 /* Names, for printing. */
 const char *mmu_mode_name(enum mmu_mode mode);

@@ -20,19 +20,6 @@
 #include "mmu/mmu_internal.h"
 #include "shared/x86.h"
 
-/* Where a walk stands: the level about to be read and what is accumulated. */
-struct walk_state {
-    unsigned level;
-    uint64_t table;   /* physical address of the table to index */
-    bool u, w, xd;    /* AND of U/S, AND of R/W, OR of XD so far */
-};
-
-static bool is_canonical(uint64_t va, unsigned bits)
-{
-    unsigned shift = 64 - bits;
-    return (uint64_t)((int64_t)(va << shift) >> shift) == va;
-}
-
 static bool user_access(const struct mmu *m, unsigned flags)
 {
     return m->cpl == 3 && !(flags & (MMU_IMPLICIT | MMU_DEBUG));
@@ -126,18 +113,47 @@ static uint64_t page_frame(const struct mmu *m, unsigned level, uint64_t e, uint
     return e & p->addr_mask & ~(size - 1);
 }
 
-static enum mmu_why protection_why(const struct mmu *m, const struct mmu_walk *w,
-                                   const struct walk_state *st, bool smap_blocks,
-                                   bool pk_denies)
+static enum mmu_why protection_why(const struct mmu *m, const struct mmu_walk *w, bool page_u,
+                                   bool smap_blocks, bool pk_denies)
 {
     bool ua = user_access(m, w->flags);
-    if (ua && !st->u)
+    if (ua && !page_u)
         return MMU_WHY_USER;
     if (w->access == MMU_FETCH)
-        return (!ua && st->u && m->paging.smep) ? MMU_WHY_SMEP : MMU_WHY_NX;
-    if (!ua && st->u && smap_blocks)
+        return (!ua && page_u && m->paging.smep) ? MMU_WHY_SMEP : MMU_WHY_NX;
+    if (!ua && page_u && smap_blocks)
         return MMU_WHY_SMAP;
     return pk_denies ? MMU_WHY_PKEY : MMU_WHY_READ_ONLY;
+}
+
+/*
+ * Decide the rights a translation grants in the current context (§4.6) from
+ * the controls accumulated over its entries and its protection key, and
+ * fault if they forbid the access.  Both a walk and a TLB hit end here: a
+ * TLB keeps the accumulated controls, not rights, because rights depend on
+ * CPL, CR0.WP, CR4.SMEP/SMAP, EFLAGS.AC and PKRU at the time of the access.
+ */
+static bool permit(struct mmu *m, struct mmu_walk *w, bool page_u, bool page_w, bool page_xd,
+                   uint8_t pkey)
+{
+    const struct mmu_paging *p = &m->paging;
+    bool ua = user_access(m, w->flags);
+    bool smap_blocks = p->smap && ((w->flags & MMU_IMPLICIT) || !m->ac);
+    uint8_t rights = mmu_rights(p, page_w, !page_xd, page_u, ua, smap_blocks);
+    bool pk_denies = false;
+    if (p->pke && page_u) {
+        uint8_t pk_rights = mmu_pkey_rights(m->pkru, pkey, ua, p->wp);
+        pk_denies = !(pk_rights & (1u << w->access));
+        rights &= pk_rights;
+    }
+    if (w->flags & MMU_DEBUG)
+        rights = MMU_R | MMU_W | MMU_X;
+    if (!(rights & (1u << w->access))) {
+        enum mmu_why why = protection_why(m, w, page_u, smap_blocks, pk_denies);
+        return page_fault(m, w, why, pk_denies && w->access != MMU_FETCH);
+    }
+    w->rights = rights;
+    return true;
 }
 
 static void begin(const struct mmu *m, struct mmu_walk *w, uint64_t va,
@@ -159,39 +175,66 @@ static void begin(const struct mmu *m, struct mmu_walk *w, uint64_t va,
     w->dirty = w->global = false;
     w->pkey = 0;
     w->memtype = 0;
+    w->tlb_hit = -1;
+    w->psc_level = 0;
 }
 
-bool mmu_translate(struct mmu *m, uint64_t va, enum mmu_access access, unsigned flags,
-                   struct mmu_walk *w)
+/*
+ * What precedes any table access: the address width, paging off, and the
+ * canonical check.  Returns true when a walk must follow; otherwise the
+ * translation is complete and *done holds its result.
+ */
+static bool prologue(struct mmu *m, uint64_t *va, enum mmu_access access, unsigned *flags,
+                     struct mmu_walk *w, bool *done)
 {
     const struct mmu_paging *p = &m->paging;
-    if (flags & MMU_DEBUG)
-        flags |= MMU_NO_AD;
-    m->stats.walks++;
-
+    if (*flags & MMU_DEBUG)
+        *flags |= MMU_NO_AD;
     if (p->va_bits == 32)
-        va = (uint32_t)va;
-    begin(m, w, va, access, flags);
+        *va = (uint32_t)*va;
+    begin(m, w, *va, access, *flags);
 
     if (p->mode == MMU_MODE_OFF) {
-        w->pa = va;
-        w->page_base = va & ~(X86_PAGE_4K - 1);
+        w->pa = *va;
+        w->page_base = *va & ~(X86_PAGE_4K - 1);
         w->page_size = X86_PAGE_4K;
         w->rights = MMU_R | MMU_W | MMU_X;
         w->dirty = true;
-        return true;
+        *done = true;
+        return false;
     }
     /* In IA-32e mode a non-canonical address never reaches paging: #GP(0)
      * (Vol. 1 §3.3.7.1).  32-bit modes have 32-bit linear addresses. */
-    if (p->va_bits > 32 && !is_canonical(va, p->va_bits)) {
+    if (p->va_bits > 32 && !mmu_canonical(*va, p->va_bits)) {
         mmu_fail(w, MMU_FAULT_GP, MMU_WHY_NON_CANONICAL, X86_VEC_GP, 0);
         m->stats.faults[MMU_WHY_NON_CANONICAL]++;
+        *done = false;
         return false;
     }
+    return true;
+}
 
+/* The state a walk starts in when nothing is cached: the table CR3 designates. */
+static struct walk_state from_cr3(const struct mmu *m)
+{
+    const struct mmu_paging *p = &m->paging;
     struct walk_state st = { .level = p->top, .u = true, .w = true, .xd = false };
     st.table = p->mode == MMU_MODE_LEGACY ? (m->regs.cr3 & 0xfffff000ull)
                                           : (m->regs.cr3 & p->addr_mask);
+    return st;
+}
+
+bool mmu_translate_from(struct mmu *m, uint64_t va, enum mmu_access access, unsigned flags,
+                        const struct walk_state *start, struct walk_state *trail,
+                        struct mmu_walk *w)
+{
+    const struct mmu_paging *p = &m->paging;
+    bool done;
+    m->stats.walks++;
+    if (!prologue(m, &va, access, &flags, w, &done))
+        return done;
+
+    struct walk_state st = start ? *start : from_cr3(m);
     struct mmu_step *s;
     uint64_t e;
     bool leaf;
@@ -217,25 +260,14 @@ bool mmu_translate(struct mmu *m, uint64_t va, enum mmu_access access, unsigned 
             set_flags(m, s, X86_PTE_A);
         st.table = e & p->addr_mask;
         st.level--;
+        if (trail)
+            trail[w->nsteps - 1] = st;
     }
 
     /* The entry s maps the page: decide the rights (§4.6). */
-    bool ua = user_access(m, flags);
-    bool smap_blocks = p->smap && ((flags & MMU_IMPLICIT) || !m->ac);
-    uint8_t rights = mmu_rights(p, st.w, !st.xd, st.u, ua, smap_blocks);
     uint8_t pkey = p->pke ? (uint8_t)((e & X86_PTE_PK_MASK) >> X86_PTE_PK_SHIFT) : 0;
-    bool pk_denies = false;
-    if (p->pke && st.u) {
-        uint8_t pk_rights = mmu_pkey_rights(m->pkru, pkey, ua, p->wp);
-        pk_denies = !(pk_rights & (1u << access));
-        rights &= pk_rights;
-    }
-    if (flags & MMU_DEBUG)
-        rights = MMU_R | MMU_W | MMU_X;
-    if (!(rights & (1u << access))) {
-        enum mmu_why why = protection_why(m, w, &st, smap_blocks, pk_denies);
-        return page_fault(m, w, why, pk_denies && access != MMU_FETCH);
-    }
+    if (!permit(m, w, st.u, st.w, st.xd, pkey))
+        return false;
 
     if (!(flags & MMU_NO_AD))
         set_flags(m, s, X86_PTE_A | (access == MMU_WRITE ? X86_PTE_D : 0));
@@ -245,11 +277,39 @@ bool mmu_translate(struct mmu *m, uint64_t va, enum mmu_access access, unsigned 
     w->page_size = size;
     w->page_base = page_frame(m, st.level, e, size);
     w->pa = w->page_base | (va & (size - 1));
-    w->rights = rights;
     w->dirty = s->written & X86_PTE_D;
     w->global = e & X86_PTE_G;
     w->pkey = pkey;
     w->memtype = (uint8_t)(((e & pat) ? 4 : 0) | ((e & X86_PTE_PCD) ? 2 : 0) |
                            ((e & X86_PTE_PWT) ? 1 : 0));
+    /* What a TLB would keep of this translation (see mmu_translate_cached). */
+    w->leaf_u = st.u;
+    w->leaf_w = st.w;
+    w->leaf_xd = st.xd;
+    return true;
+}
+
+bool mmu_translate(struct mmu *m, uint64_t va, enum mmu_access access, unsigned flags,
+                   struct mmu_walk *w)
+{
+    return mmu_translate_from(m, va, access, flags, NULL, NULL, w);
+}
+
+bool mmu_translate_cached(struct mmu *m, uint64_t va, enum mmu_access access, unsigned flags,
+                          const struct mmu_leaf *leaf, struct mmu_walk *w)
+{
+    begin(m, w, va, access, flags);
+    if (!permit(m, w, leaf->u, leaf->w, leaf->xd, leaf->pkey))
+        return false;
+    w->page_size = leaf->page_size;
+    w->page_base = leaf->page_base;
+    w->pa = leaf->page_base | (va & (leaf->page_size - 1));
+    w->dirty = leaf->dirty;
+    w->global = leaf->global;
+    w->pkey = leaf->pkey;
+    w->memtype = leaf->memtype;
+    w->leaf_u = leaf->u;
+    w->leaf_w = leaf->w;
+    w->leaf_xd = leaf->xd;
     return true;
 }
