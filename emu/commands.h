@@ -6,6 +6,7 @@
 #define EMU_COMMANDS_H
 
 int cmd_pagewalk(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_selftest_walk(int argc, char **argv);
 int cmd_bench_walk(int argc, char **argv);
 

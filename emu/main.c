@@ -15,6 +15,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+    { NULL, "run", cmd_run, "boot a kernel on the machine and run it" },
     { NULL, "pagewalk", cmd_pagewalk, "walk a demonstration page-table hierarchy, level by level" },
     { "selftest", "walk", cmd_selftest_walk,
       "compare the MMU walker with QEMU's and with an SDM rules oracle" },

@@ -1,0 +1,200 @@
+/*
+ * cmd_run.c - `mmulab run`: boot a kernel and run the machine until the
+ * guest writes the exit port (its value is our exit status) or the machine
+ * stops for another reason (reported on stderr with a distinct status).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu/cli.h"
+#include "emu/commands.h"
+#include "emu/kernel.h"
+#include "emu/log.h"
+#include "emu/machine.h"
+#include "emu/report.h"
+#include "loader/elf.h"
+
+enum { OPT_KERNEL = 1, OPT_RAM, OPT_DISK, OPT_DISK_RO, OPT_MAX_INSNS, OPT_TRACE, OPT_EVENTS,
+       OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE };
+
+static const struct cli_option options[] = {
+    { "kernel", "ELF", OPT_KERNEL, "boot this kernel (default: mmulab's own, built in)" },
+    { "ram", "SIZE", OPT_RAM, "guest RAM, 4M to 3G (default 128M)" },
+    { "disk", "FILE", OPT_DISK, "attach a disk image (repeatable: disk 0, 1, ...)" },
+    { "disk-ro", "FILE", OPT_DISK_RO, "attach a read-only disk image (repeatable)" },
+    { "max-insns", "N", OPT_MAX_INSNS, "stop after N instructions (exit status 122)" },
+    { "trace", "FILE", OPT_TRACE, "write every executed instruction to FILE ('-': stderr)" },
+    { "events", "FILE", OPT_EVENTS, "write faults, interrupts, system calls, device accesses" },
+    { "stats-json", "FILE", OPT_STATS_JSON, "write the machine's counters as JSON at exit" },
+    { "cmdline", "TEXT", OPT_CMDLINE, "the kernel command line" },
+    { "uart-input", "TEXT", OPT_UART_INPUT, "bytes the UART receives (\\n for newline)" },
+    { "console", "FILE", OPT_CONSOLE, "write the console (UART, port 0xE9) to FILE" },
+    { NULL, NULL, 0, NULL },
+};
+
+static const struct cli_command command = {
+    .name = "run",
+    .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--max-insns N] [--trace FILE]\n"
+             "                  [--events FILE] [--stats-json FILE] [--cmdline TEXT]",
+    .summary =
+        "Boots an ELF64 kernel on the emulated machine (one x86-64 CPU whose every\n"
+        "translation goes through mmulab's MMU; a 16550 UART, the port-0xE9 debug\n"
+        "console, a local APIC timer, disks, an exit port) and runs it.  Virtual time\n"
+        "counts executed instructions, so the same kernel, disks and arguments give the\n"
+        "same output, instruction count and event log on every run.\n"
+        "\n"
+        "Exit status: the value the guest writes to the exit port; 121 triple fault,\n"
+        "122 instruction limit, 123 halted with nothing to wake it, 124 machine error,\n"
+        "2 bad usage, 1 the kernel could not be loaded.",
+    .options = options,
+};
+
+#define MAX_RAM (3ull << 30)
+
+struct run_args {
+    const char *kernel, *trace, *events, *stats, *cmdline, *console, *uart_input;
+    uint64_t ram, max_insns;
+    const char *disk[DEV_DISK_MAX];
+    bool disk_ro[DEV_DISK_MAX];
+    unsigned ndisks;
+};
+
+static FILE *open_output(const char *cmd, const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return stderr;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "mmulab %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+    return f;
+}
+
+static void close_output(FILE *f)
+{
+    if (f && f != stderr && f != stdout)
+        fclose(f);
+}
+
+/* "\n" and "\\" escapes in --uart-input. */
+static char *unescape(const char *s)
+{
+    char *out = malloc(strlen(s) + 1), *o = out;
+    for (; out && *s; s++) {
+        if (s[0] == '\\' && s[1] == 'n')
+            *o++ = '\n', s++;
+        else if (s[0] == '\\' && s[1] == '\\')
+            *o++ = '\\', s++;
+        else
+            *o++ = *s;
+    }
+    if (out)
+        *o = '\0';
+    return out;
+}
+
+static bool open_kernel(const struct run_args *a, struct elf_image *img, struct loader_error *err)
+{
+    if (a->kernel)
+        return elf_image_open(img, a->kernel, err);
+    return elf_image_open_mem(img, mmulab_default_kernel, mmulab_default_kernel_size,
+                              "built-in kernel", err);
+}
+
+static void parse(int argc, char **argv, struct run_args *a)
+{
+    struct cli c;
+    cli_begin(&c, &command, argc, argv);
+    for (int id; (id = cli_next(&c));) {
+        switch (id) {
+        case OPT_KERNEL: a->kernel = c.value; break;
+        case OPT_RAM: a->ram = cli_size(&c, 4ull << 20, MAX_RAM); break;
+        case OPT_DISK:
+        case OPT_DISK_RO:
+            if (a->ndisks == DEV_DISK_MAX)
+                cli_usage_error(&c, "at most %d disks", DEV_DISK_MAX);
+            a->disk_ro[a->ndisks] = id == OPT_DISK_RO;
+            a->disk[a->ndisks++] = c.value;
+            break;
+        case OPT_MAX_INSNS: a->max_insns = cli_u64(&c, 1, UINT64_MAX); break;
+        case OPT_TRACE: a->trace = c.value; break;
+        case OPT_EVENTS: a->events = c.value; break;
+        case OPT_STATS_JSON: a->stats = c.value; break;
+        case OPT_CMDLINE: a->cmdline = c.value; break;
+        case OPT_UART_INPUT: a->uart_input = c.value; break;
+        case OPT_CONSOLE: a->console = c.value; break;
+        }
+    }
+    if (c.i < argc)
+        cli_usage_error(&c, "unexpected argument '%s'", argv[c.i]);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_args a = { .ram = 128ull << 20 };
+    parse(argc, argv, &a);
+
+    int status = 1;
+    struct elf_image img;
+    struct loader_error lerr;
+    if (!open_kernel(&a, &img, &lerr)) {
+        fprintf(stderr, "mmulab run: %s\n", lerr.msg);
+        return 1;
+    }
+    char *uart_in = a.uart_input ? unescape(a.uart_input) : NULL;
+    struct machine_config cfg = { .ram_size = a.ram, .max_insns = a.max_insns,
+                                  .console = stdout, .uart_input = uart_in };
+    for (unsigned i = 0; i < a.ndisks; i++) {
+        cfg.disk_path[i] = a.disk[i];
+        cfg.disk_read_only[i] = a.disk_ro[i];
+    }
+    if ((a.trace && !(cfg.trace = open_output("run", a.trace))) ||
+        (a.events && !(cfg.events = open_output("run", a.events))) ||
+        (a.console && !(cfg.console = open_output("run", a.console))))
+        goto out;
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char err[512];
+    struct machine *m = machine_new(&cfg, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "mmulab run: %s\n", err);
+        goto out;
+    }
+    struct boot_params bp = { .cmdline = a.cmdline };
+    for (unsigned i = 0; i < DEV_DISK_MAX; i++) {
+        bp.disk[i].present = m->disk[i].file != NULL;
+        bp.disk[i].read_only = m->disk[i].read_only;
+        bp.disk[i].sectors = m->disk[i].sectors;
+        bp.disk[i].name = m->disk[i].name;
+    }
+    if (!machine_load_kernel(m, &img, &bp, &lerr)) {
+        fprintf(stderr, "mmulab run: %s\n", lerr.msg);
+        machine_free(m);
+        goto out;
+    }
+    status = machine_run(m);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fflush(cfg.console);
+    if (m->stop != STOP_EXIT_PORT)
+        machine_report(m, stderr);
+    if (a.stats) {
+        FILE *f = open_output("run", a.stats);
+        if (f) {
+            double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+            machine_stats_json(m, f, secs);
+            close_output(f);
+        }
+    }
+    machine_free(m);
+out:
+    close_output(cfg.trace);
+    close_output(cfg.events);
+    close_output(cfg.console == stdout ? NULL : cfg.console);
+    free(uart_in);
+    elf_image_close(&img);
+    return status;
+}
