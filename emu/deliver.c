@@ -57,11 +57,13 @@ static enum fault_class classify(const struct event *ev)
     }
 }
 
-/* The exception raised by a failed delivery step. */
-static void set_fault(struct event *out, unsigned vector, uint32_t error_code, uint64_t rip)
+/* The exception raised by a failed delivery step.  It returns to the
+ * instruction that raised the event: a software interrupt did not complete. */
+static void set_fault(struct event *out, unsigned vector, uint32_t error_code,
+                      const struct event *ev)
 {
     *out = (struct event){ .vector = (uint8_t)vector, .has_error_code = pushes_error_code(vector),
-                           .error_code = error_code, .rip = rip };
+                           .error_code = error_code, .rip = ev->rip - ev->insn_len };
 }
 
 /* Error code for a selector or IDT entry (SDM Figure 6-6): EXT, IDT, TI. */
@@ -86,9 +88,9 @@ static bool system_access(struct machine *m, uint64_t va, void *buf, unsigned le
         if (!mmu_translate(&m->mmu, va + done, write ? MMU_WRITE : MMU_READ,
                            write ? 0 : MMU_IMPLICIT, &w)) {
             if (w.fault == MMU_FAULT_GP)
-                set_fault(nested, X86_VEC_GP, 0, ev->rip);
+                set_fault(nested, X86_VEC_GP, 0, ev);
             else {
-                set_fault(nested, X86_VEC_PF, w.error_code, ev->rip);
+                set_fault(nested, X86_VEC_PF, w.error_code, ev);
                 nested->cr2 = w.cr2;
             }
             return false;
@@ -107,14 +109,14 @@ static int check_code_segment(struct machine *m, uint16_t sel, unsigned cpl,
                               const struct event *ev, struct event *nested)
 {
     if ((sel & ~3u) == 0) {
-        set_fault(nested, X86_VEC_GP, sel_error(ev, 0), ev->rip);
+        set_fault(nested, X86_VEC_GP, sel_error(ev, 0), ev);
         return -1;
     }
     uc_x86_mmr table;
     uc_reg_read(m->uc, (sel & 4) ? UC_X86_REG_LDTR : UC_X86_REG_GDTR, &table);
     uint64_t desc;
     if ((uint64_t)(sel & ~7u) + 7 > table.limit) {
-        set_fault(nested, X86_VEC_GP, sel_error(ev, sel & ~3u), ev->rip);
+        set_fault(nested, X86_VEC_GP, sel_error(ev, sel & ~3u), ev);
         return -1;
     }
     if (!system_access(m, table.base + (sel & ~7u), &desc, 8, false, ev, nested))
@@ -123,11 +125,11 @@ static int check_code_segment(struct machine *m, uint16_t sel, unsigned cpl,
     bool l = desc & (1ull << 53), d = desc & (1ull << 54), conforming = desc & (1ull << 42);
     unsigned dpl = (unsigned)(desc >> 45) & 3;
     if (!s || !code || !l || d || dpl > cpl) {
-        set_fault(nested, X86_VEC_GP, sel_error(ev, sel & ~3u), ev->rip);
+        set_fault(nested, X86_VEC_GP, sel_error(ev, sel & ~3u), ev);
         return -1;
     }
     if (!p) {
-        set_fault(nested, X86_VEC_NP, sel_error(ev, sel & ~3u), ev->rip);
+        set_fault(nested, X86_VEC_NP, sel_error(ev, sel & ~3u), ev);
         return -1;
     }
     return conforming ? (int)cpl : (int)dpl;
@@ -145,7 +147,7 @@ static bool pick_stack(struct machine *m, unsigned ist, unsigned new_cpl, unsign
         /* 64-bit TSS: RSP0-2 at 4, 12, 20; IST1-7 at 36 + 8 (n - 1). */
         uint32_t off = ist ? 36 + 8 * (ist - 1) : 4 + 8 * new_cpl;
         if (off + 7 > tr.limit) {
-            set_fault(nested, X86_VEC_TS, sel_error(ev, tr.selector & ~3u), ev->rip);
+            set_fault(nested, X86_VEC_TS, sel_error(ev, tr.selector & ~3u), ev);
             return false;
         }
         if (!system_access(m, tr.base + off, rsp, 8, false, ev, nested))
@@ -153,7 +155,7 @@ static bool pick_stack(struct machine *m, unsigned ist, unsigned new_cpl, unsign
     }
     /* A non-canonical stack is #SS (SDM §6.14.4). */
     if ((uint64_t)((int64_t)(*rsp << 16) >> 16) != *rsp) {
-        set_fault(nested, X86_VEC_SS, sel_error(ev, 0), ev->rip);
+        set_fault(nested, X86_VEC_SS, sel_error(ev, 0), ev);
         return false;
     }
     *rsp &= ~0xfull;
@@ -173,7 +175,7 @@ static bool try_deliver(struct machine *m, const struct event *ev, struct event 
     uint32_t idt_err = sel_error(ev, ev->vector * 8u + 2); /* IDT flag */
     uint8_t gate[16];
     if (ev->vector * 16u + 15 > idtr.limit) {
-        set_fault(nested, X86_VEC_GP, idt_err, ev->rip);
+        set_fault(nested, X86_VEC_GP, idt_err, ev);
         return false;
     }
     if (!system_access(m, idtr.base + ev->vector * 16u, gate, 16, false, ev, nested))
@@ -187,15 +189,15 @@ static bool try_deliver(struct machine *m, const struct event *ev, struct event 
 
     /* 2. Gate type, privilege for software interrupts, presence. */
     if (type != 0xe && type != 0xf) {
-        set_fault(nested, X86_VEC_GP, idt_err, ev->rip);
+        set_fault(nested, X86_VEC_GP, idt_err, ev);
         return false;
     }
     if (ev->software && dpl < cpl) {
-        set_fault(nested, X86_VEC_GP, idt_err, ev->rip);
+        set_fault(nested, X86_VEC_GP, idt_err, ev);
         return false;
     }
     if (!present) {
-        set_fault(nested, X86_VEC_NP, idt_err, ev->rip);
+        set_fault(nested, X86_VEC_NP, idt_err, ev);
         return false;
     }
 
@@ -226,7 +228,7 @@ static bool try_deliver(struct machine *m, const struct event *ev, struct event 
         struct mmu_walk w;
         if (!mmu_translate(&m->mmu, new_rsp + 8 * i, MMU_WRITE, MMU_NO_AD, &w)) {
             set_fault(nested, w.fault == MMU_FAULT_GP ? X86_VEC_SS : X86_VEC_PF,
-                      w.fault == MMU_FAULT_GP ? sel_error(ev, 0) : w.error_code, ev->rip);
+                      w.fault == MMU_FAULT_GP ? sel_error(ev, 0) : w.error_code, ev);
             nested->cr2 = w.cr2;
             return false;
         }
@@ -247,7 +249,7 @@ static bool try_deliver(struct machine *m, const struct event *ev, struct event 
     machine_set_reg(m, UC_X86_REG_RSP, new_rsp);
     machine_set_reg(m, UC_X86_REG_RIP, target);
     if (ev->vector == X86_VEC_PF && !ev->software && !ev->external)
-        machine_set_reg(m, UC_X86_REG_CR2, ev->cr2);
+        machine_set_cr2(m, ev->cr2);
     m->cpl = (uint8_t)new_cpl;
     m->cpl_stale = false;
     return true;
@@ -279,7 +281,7 @@ void deliver_event(struct machine *m, const struct event *first)
         /* A fault while delivering (SDM §6.15, Tables 6-4 and 6-5). */
         enum fault_class a = classify(&ev), b = classify(&nested);
         if (b == PAGE_FAULT) /* CR2 is loaded when the #PF is detected, even if it becomes #DF */
-            machine_set_reg(m, UC_X86_REG_CR2, nested.cr2);
+            machine_set_cr2(m, nested.cr2);
         if (a == DOUBLE_FAULT) {
             snprintf(m->stop_message, sizeof m->stop_message,
                      "triple fault: %s while delivering the double fault; chain: %.128s -> %s",
@@ -290,7 +292,7 @@ void deliver_event(struct machine *m, const struct event *first)
         }
         if ((a == CONTRIBUTORY && b == CONTRIBUTORY) ||
             (a == PAGE_FAULT && (b == CONTRIBUTORY || b == PAGE_FAULT))) {
-            set_fault(&ev, X86_VEC_DF, 0, first->rip);
+            set_fault(&ev, X86_VEC_DF, 0, first);
         } else {
             ev = nested; /* handled serially: the second is delivered instead */
         }

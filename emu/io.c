@@ -46,6 +46,9 @@ static uint32_t on_in(uc_engine *uc, uint32_t port, int size, void *user)
 {
     struct machine *m = user;
     (void)uc;
+    m->vt.io_in_block++;
+    if (m->stop != STOP_NONE) /* powered off: the rest of the block runs into nothing */
+        return size_mask(size);
     m->stats.port_reads++;
     const struct port_range *p = find_port(port);
     if (!p) {
@@ -59,6 +62,9 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
 {
     struct machine *m = user;
     (void)uc;
+    m->vt.io_in_block++;
+    if (m->stop != STOP_NONE)
+        return;
     m->stats.port_writes++;
     const struct port_range *p = find_port(port);
     if (!p) {
@@ -70,14 +76,17 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
 
 static uint64_t on_apic_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
+    struct machine *m = user;
     (void)uc;
-    return apic_read(user, offset, size);
+    return m->stop == STOP_NONE ? apic_read(m, offset, size) : ~0ull;
 }
 
 static void on_apic_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
+    struct machine *m = user;
     (void)uc;
-    apic_write(user, offset, size, value);
+    if (m->stop == STOP_NONE)
+        apic_write(m, offset, size, value);
 }
 
 static uint64_t open_bus_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)

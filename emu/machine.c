@@ -147,7 +147,6 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
 {
     struct machine *m = user;
     m->intr_vector = (int)intno;
-    m->intr_rip = machine_reg(m, UC_X86_REG_RIP);
     uc_emu_stop(uc);
 }
 
@@ -229,6 +228,10 @@ struct machine *machine_new(const struct machine_config *cfg, char *err, size_t 
     }
     if (!raise_init(m, err, errlen) || !io_init(m, err, errlen))
         goto bad;
+    if (!ucfix_init(m)) {
+        snprintf(err, errlen, "cannot allocate a CPU context");
+        goto bad;
+    }
     if (cfg->trace && !(m->trace = trace_new(m, cfg->trace, err, errlen)))
         goto bad;
     return m;
@@ -245,6 +248,7 @@ void machine_free(struct machine *m)
         if (m->disk[i].file)
             fclose(m->disk[i].file);
     trace_free(m->trace);
+    ucfix_free(m);
     vtime_free(m);
     if (m->uc)
         uc_close(m->uc);

@@ -53,6 +53,8 @@ struct event {
     bool external;      /* a hardware interrupt (EXT bit in derived error codes) */
     uint64_t cr2;       /* #PF only */
     uint64_t rip;       /* where to return: the faulting instruction or past a trap */
+    uint8_t insn_len;   /* software interrupts: the INT instruction's length, so that a
+                           fault while delivering points at it (it did not complete) */
 };
 
 /* Why the run loop stopped. */
@@ -129,7 +131,6 @@ struct machine {
     bool event_pending;
     struct event event;
     int intr_vector;           /* from Unicorn's interrupt hook, or -1 */
-    uint64_t intr_rip;         /* RIP when the hook ran */
     bool syscall_pending;
     uint64_t chain;            /* faults being delivered (for #DF, triple fault) */
 
@@ -139,6 +140,7 @@ struct machine {
 
     enum machine_stop stop;
     int exit_status;
+    uint64_t exit_time;        /* virtual time just after the exit-port write */
     char stop_message[256];
 
     /* Devices. */
@@ -153,6 +155,9 @@ struct machine {
     /* The private pages that make a CPL raise (raise.c). */
     uint8_t *priv;
     bool raising;
+
+    uc_context *fix_ctx;       /* ucfix.c */
+    size_t cr2_offset, old_exception_offset, error_code_offset, is_int_offset;
 
     struct trace *trace;
     FILE *events;
@@ -216,6 +221,18 @@ bool observe_scan(struct machine *m, const uint8_t *code, uint64_t va, uint64_t 
 
 /* io.c */
 bool io_init(struct machine *m, char *err, size_t errlen);
+
+/* ucfix.c: around two Unicorn 2.1.1 bugs (see there). */
+bool ucfix_init(struct machine *m);
+void ucfix_free(struct machine *m);
+void machine_set_cr2(struct machine *m, uint64_t value);
+/* QEMU must forget an exception Unicorn reported (or it turns the next into #DF). */
+void machine_forget_exception(struct machine *m);
+/* The error code of the exception Unicorn reported, and whether it was INT n. */
+bool machine_last_exception(struct machine *m, uint32_t *error_code, bool *software);
+
+/* faultaddr.c: the exact address of a fault the fill hook saw as a page. */
+uint64_t fault_exact_address(struct machine *m, const struct mmu_walk *w, uint64_t rip);
 
 /* tsc.c */
 bool tsc_emulate(struct machine *m, uint64_t rip);

@@ -122,7 +122,11 @@ static void on_site(uc_engine *uc, uint64_t va, uint32_t size, void *user)
         m->cpl_stale = true;
         break;
     case OBS_RDTSC:
-        tsc_emulate(m, va); /* moves RIP past it: QEMU never runs it */
+        /* Emulated and skipped: QEMU leaves the block here and goes on in a
+         * new one at the next instruction, so the rest of this block will
+         * not run (and is not counted). */
+        if (tsc_emulate(m, va))
+            vtime_cut_block(m, va + s->size);
         break;
     default:
         break;

@@ -145,6 +145,8 @@ bool raise_to_cpl0(struct machine *m)
     uc_reg_write(uc, UC_X86_REG_TR, &ptr);
 
     m->raising = true;
+    int outer_vector = m->intr_vector;
+    m->intr_vector = -1;
     uint64_t start = compat ? RAISE_VA32 + CODE32_OFF : RAISE_VA64;
     uc_err e = uc_emu_start(uc, start, RAISE_VA64 + TARGET_OFF, 0, 0);
     m->raising = false;
@@ -152,9 +154,11 @@ bool raise_to_cpl0(struct machine *m)
     uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
     uc_reg_write(uc, UC_X86_REG_TR, &tr);
     uint64_t now = machine_reg(m, UC_X86_REG_CS);
-    if (e != UC_ERR_OK || (now & 3) != 0 || m->intr_vector >= 0) {
+    int raise_vector = m->intr_vector;
+    m->intr_vector = outer_vector;
+    if (e != UC_ERR_OK || (now & 3) != 0 || raise_vector >= 0) {
         machine_fail(m, "privilege raise failed (%s, CS 0x%llx, exception %d)", uc_strerror(e),
-                     (unsigned long long)now, m->intr_vector);
+                     (unsigned long long)now, raise_vector);
         return false;
     }
     m->cpl = 0;

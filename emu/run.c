@@ -55,22 +55,42 @@ static uint64_t next_deadline(const struct machine *m)
 }
 
 /* The exception Unicorn reported through its interrupt hook. */
+/* INT n, INT3, INTO and INT1 leave RIP past themselves: the length of the
+ * instruction whose bytes end just before RIP, or 0 if none does. */
+static unsigned software_insn_len(struct machine *m, unsigned v, uint64_t rip)
+{
+    uint8_t b[2] = { 0 };
+    if (machine_virt_read(m, rip - 2, b, 2) != 2)
+        return 0;
+    if (b[0] == 0xcd && b[1] == v)
+        return 2;
+    if ((v == 3 && b[1] == 0xcc) || (v == 4 && b[1] == 0xce) || (v == 1 && b[1] == 0xf1))
+        return 1;
+    return 0;
+}
+
+/* The exception Unicorn reported through its interrupt hook. */
 static void deliver_unicorn_exception(struct machine *m, uint64_t rip)
 {
     unsigned v = (unsigned)m->intr_vector;
     /* A user-mode RDTSC trapped by the CR4.TSD we keep set (tsc.c). */
-    if (v == X86_VEC_GP && m->cpl == 3 && !m->guest_tsd && tsc_emulate(m, rip))
+    if (v == X86_VEC_GP && m->cpl == 3 && !m->guest_tsd && tsc_emulate(m, rip)) {
+        machine_forget_exception(m);
         return;
-    /* INT n, INT3 and INTO leave RIP past the instruction; faults leave it
-     * on the faulting instruction.  (A #DB trap has already moved RIP on
-     * before the hook ran, so it counts as a fault with the right RIP.) */
-    bool software = rip != m->intr_rip;
+    }
+    uint32_t ec = 0;
+    bool software;
+    unsigned len = software_insn_len(m, v, rip);
+    if (!machine_last_exception(m, &ec, &software)) /* QEMU's record unknown: the bytes */
+        software = len != 0 || v >= 32;
+    machine_forget_exception(m); /* we deliver it; QEMU must not remember it */
     struct event ev = {
         .vector = (uint8_t)v,
         .software = software,
         .has_error_code = event_has_error_code(v, software),
-        .error_code = 0, /* Unicorn does not expose QEMU's error code */
-        .rip = rip,
+        .error_code = software ? 0 : ec,
+        .rip = rip, /* the faulting instruction, or past a trap */
+        .insn_len = (uint8_t)(software ? (len ? len : 2) : 0),
     };
     if (v < 32 && !software)
         m->stats.exceptions[v]++;
@@ -91,7 +111,7 @@ static void deliver_fill_fault(struct machine *m, uint64_t rip)
         ev.vector = X86_VEC_PF;
         ev.has_error_code = true;
         ev.error_code = w->error_code;
-        ev.cr2 = w->cr2;
+        ev.cr2 = fault_exact_address(m, w, rip);
     }
     m->stats.exceptions[ev.vector]++;
     deliver_event(m, &ev);
@@ -140,6 +160,11 @@ static void handle_exit(struct machine *m, uc_err e, uint64_t rip)
             m->step_until = vtime_insn_address(m, rip, (unsigned)k);
             m->stepping = true;
         }
+    } else if (e == UC_ERR_INSN_INVALID) {
+        /* Unicorn stops on an undefined opcode instead of raising #UD. */
+        struct event ev = { .vector = X86_VEC_UD, .rip = rip };
+        m->stats.exceptions[X86_VEC_UD]++;
+        deliver_event(m, &ev);
     } else if (e == UC_ERR_OK && !m->stepping && after_hlt(m, rip)) {
         m->halted = true;
     } else if (e != UC_ERR_OK) {
@@ -201,6 +226,8 @@ int machine_run(struct machine *m)
         m->vt.precise = false;
         m->stepping = false;
         m->stats.exits++;
+        if (m->stop == STOP_EXIT_PORT)
+            m->vt.now = m->exit_time; /* what ran after the write does not count */
         if (m->stop != STOP_NONE)
             break;
         refresh_shadow(m);

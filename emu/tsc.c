@@ -31,7 +31,8 @@ bool tsc_emulate(struct machine *m, uint64_t rip)
         uc_reg_read(m->uc, UC_X86_REG_MSR, &aux);
         machine_set_reg(m, UC_X86_REG_RCX, aux.value & 0xffffffffu);
     }
-    machine_set_reg(m, UC_X86_REG_RIP, rip + (rdtscp ? 3 : 2));
+    uint64_t next = rip + (rdtscp ? 3 : 2);
+    machine_set_reg(m, UC_X86_REG_RIP, next);
     return true;
 }
 

@@ -108,6 +108,7 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
     if (m->regs_stale)
         machine_sync_paging(m);
     const struct icount_entry *e = lookup(m, va, size);
+    vt->accounted = !vt->precise;
     if (!vt->precise) {
         bool stop = vt->now + e->count > vt->deadline;
         if (vt->poll_irq && (machine_reg(m, UC_X86_REG_RFLAGS) & X86_RFLAGS_IF))
@@ -121,6 +122,7 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
     }
     m->stats.blocks++;
     vt->started = true;
+    vt->io_in_block = 0;
     vt->prev_va = vt->block_va, vt->prev_size = vt->block_size, vt->prev_last_len = vt->block_last_len;
     vt->block_va = va, vt->block_size = size, vt->block_n = e->count, vt->block_last_len = e->last_len;
     vt->recent[vt->nrecent++ % VTIME_RECENT] = (struct vtime_block){ va, size };
@@ -143,17 +145,32 @@ void vtime_settle(struct machine *m, uint64_t rip)
     /* Stopped in front of a block: the last block started ran to its end,
      * even if the next one begins inside its bytes (a jump back into it). */
     unsigned done = vt->stopped_at_block ? vt->block_n : executed_before(m, rip);
-    if (vt->precise)
+    if (!vt->accounted)
         vt->now += done;
     else
         vt->now -= vt->block_n - done;
+    vt->accounted = true;
+}
+
+void vtime_cut_block(struct machine *m, uint64_t resume)
+{
+    struct vtime *vt = &m->vt;
+    unsigned done = executed_before(m, resume);
+    if (vt->accounted)
+        vt->now -= vt->block_n - done;
+    else
+        vt->now += done;
+    vt->accounted = true;
+    /* The block now ends at resume: nothing after it ran. */
+    vt->block_size = (uint32_t)(resume - vt->block_va);
+    vt->block_n = done;
 }
 
 uint64_t vtime_at(struct machine *m, uint64_t rip)
 {
     struct vtime *vt = &m->vt;
     unsigned done = executed_before(m, rip);
-    return vt->precise ? vt->now + done : vt->now - vt->block_n + done;
+    return vt->accounted ? vt->now - vt->block_n + done : vt->now + done;
 }
 
 bool vtime_in_interrupt_shadow(struct machine *m)
@@ -172,6 +189,39 @@ bool vtime_in_interrupt_shadow(struct machine *m)
     if (b[0] == 0x17 || b[0] == 0x8e)          /* POP SS (32-bit), MOV Sreg: check reg */
         return b[0] == 0x17 || ((b[1] >> 3) & 7) == 2;
     return false;
+}
+
+uint64_t vtime_io_time(struct machine *m)
+{
+    /* Inside an I/O hook RIP still shows the block's start, but the hook
+     * knows it is the io_in_block-th port instruction of the block, and a
+     * block runs straight through: find that instruction. */
+    struct vtime *vt = &m->vt;
+    uint8_t buf[MAX_BLOCK + 16];
+    size_t got = machine_virt_read(m, vt->block_va, buf,
+                                   vt->block_size < MAX_BLOCK ? vt->block_size : MAX_BLOCK);
+    csh h = m->vt.capstone;
+    cs_option(h, CS_OPT_MODE, m->code32 ? CS_MODE_32 : CS_MODE_64);
+    cs_insn *insn = cs_malloc(h);
+    const uint8_t *code = buf;
+    size_t size = got;
+    uint64_t addr = vt->block_va, found = vt->block_va + vt->block_size;
+    unsigned seen = 0;
+    while (size > 0 && cs_disasm_iter(h, &code, &size, &addr, insn)) {
+        switch (insn->id) {
+        case X86_INS_IN: case X86_INS_OUT: case X86_INS_INSB: case X86_INS_INSW:
+        case X86_INS_INSD: case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
+            if (++seen == vt->io_in_block) {
+                found = insn->address;
+                size = 0;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    cs_free(insn, 1);
+    return vtime_at(m, found);
 }
 
 uint64_t vtime_insn_address(struct machine *m, uint64_t va, unsigned k)

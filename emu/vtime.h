@@ -36,6 +36,8 @@ struct vtime {
     bool poll_irq;            /* an interrupt waits for RFLAGS.IF: check every block */
     bool stopped_at_block;    /* the block hook stopped the run */
     bool started;             /* a block started in this run */
+    bool accounted;           /* the current block's count is in now */
+    unsigned io_in_block;     /* port instructions run so far in this block */
     struct icount_entry *cache;
     /* The block executing now and the one before it. */
     uint64_t block_va, prev_va;
@@ -62,8 +64,15 @@ static inline void vtime_begin_run(struct vtime *vt)
 /* After uc_emu_start returns with RIP = rip: take back what did not run. */
 void vtime_settle(struct machine *m, uint64_t rip);
 
+/* Execution leaves the current block at resume (a hook moved RIP there):
+ * the instructions after it will not run. */
+void vtime_cut_block(struct machine *m, uint64_t resume);
+
 /* Exact virtual time at the instruction at rip inside the current block. */
 uint64_t vtime_at(struct machine *m, uint64_t rip);
+
+/* Inside an I/O hook: the exact virtual time of the port instruction. */
+uint64_t vtime_io_time(struct machine *m);
 
 /* Was the last instruction executed STI, MOV SS or POP SS (interrupt shadow)? */
 bool vtime_in_interrupt_shadow(struct machine *m);
