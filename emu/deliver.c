@@ -224,7 +224,9 @@ static bool try_deliver(struct machine *m, const struct event *ev, struct event 
     unsigned nslots = with_ec ? 6 : 5;
     uint64_t new_rsp = rsp - 8 * nslots;
     mmu_set_privilege(&m->mmu, (unsigned)new_cpl, old_rflags & X86_RFLAGS_AC, 0);
-    for (unsigned i = 0; i < nslots; i++) {
+    /* SS is pushed first, at the highest address: a fault reports the
+     * first slot the CPU could not write. */
+    for (unsigned i = nslots; i-- > 0;) {
         struct mmu_walk w;
         if (!mmu_translate(&m->mmu, new_rsp + 8 * i, MMU_WRITE, MMU_NO_AD, &w)) {
             set_fault(nested, w.fault == MMU_FAULT_GP ? X86_VEC_SS : X86_VEC_PF,

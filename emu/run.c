@@ -159,6 +159,9 @@ static void handle_exit(struct machine *m, uc_err e, uint64_t rip)
         if (!m->vt.poll_irq && k > 0) {
             m->step_until = vtime_insn_address(m, rip, (unsigned)k);
             m->stepping = true;
+            /* With the virtual TLB, Unicorn honours `until` only in code it
+             * translates after being told: drop the block already translated. */
+            uc_ctl_remove_cache(m->uc, rip, rip + m->vt.stopped_size);
         }
     } else if (e == UC_ERR_INSN_INVALID) {
         /* Unicorn stops on an undefined opcode instead of raising #UD. */

@@ -53,6 +53,9 @@ static void start_timer(struct machine *m)
     a->period = ticks_to_insns(a, a->icr);
     a->start = m->vt.now;
     a->expiry = a->start + a->period;
+    /* Armed in the middle of a run: the run must stop in time for it. */
+    if (a->expiry < m->vt.deadline)
+        m->vt.deadline = a->expiry;
 }
 
 uint64_t apic_next_event(const struct machine *m)

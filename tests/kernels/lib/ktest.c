@@ -148,12 +148,13 @@ uint64_t ktest_alloc_page(void)
     return pa;
 }
 
-/* Walk the live tables (CR3) down to the PTE of va, creating tables; every
- * table entry on the way gets the US bit if the mapping is a user one. */
-static uint64_t *pte_for(uint64_t va, bool user, bool create)
+/* Walk the live tables (CR3) down to the entry of va at `last` (1: PTE,
+ * 2: PDE), creating tables; every table entry on the way gets the US bit if
+ * the mapping is a user one. */
+static uint64_t *entry_for(uint64_t va, bool user, bool create, int last)
 {
     uint64_t table = read_cr3() & X86_PTE_ADDR_MASK;
-    for (int level = 4; level > 1; level--) {
+    for (int level = 4; level > last; level--) {
         uint64_t *e = (uint64_t *)phys_to_virt(table) + ((va >> (12 + 9 * (level - 1))) & 511);
         if (!(*e & X86_PTE_P)) {
             if (!create)
@@ -164,7 +165,20 @@ static uint64_t *pte_for(uint64_t va, bool user, bool create)
             *e |= X86_PTE_US;
         table = *e & X86_PTE_ADDR_MASK;
     }
-    return (uint64_t *)phys_to_virt(table) + ((va >> 12) & 511);
+    return (uint64_t *)phys_to_virt(table) + ((va >> (12 + 9 * (last - 1))) & 511);
+}
+
+static uint64_t *pte_for(uint64_t va, bool user, bool create)
+{
+    return entry_for(va, user, create, 1);
+}
+
+uint64_t *ktest_map_2m(uint64_t va, uint64_t pa, uint64_t flags)
+{
+    uint64_t *pde = entry_for(va, flags & X86_PTE_US, true, 2);
+    *pde = pa | flags | X86_PTE_P | X86_PTE_PS;
+    invlpg(va);
+    return pde;
 }
 
 void ktest_map(uint64_t va, uint64_t pa, uint64_t flags)

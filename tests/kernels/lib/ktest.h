@@ -54,6 +54,7 @@ __attribute__((noreturn)) void tap_done(void);
 uint64_t ktest_alloc_page(void);
 void ktest_map(uint64_t va, uint64_t pa, uint64_t flags);
 uint64_t *ktest_pte(uint64_t va);   /* the PTE of a 4 KB mapping made by ktest_map */
+uint64_t *ktest_map_2m(uint64_t va, uint64_t pa, uint64_t flags); /* returns the PDE */
 void *phys_to_virt(uint64_t pa);
 
 /* Stacks in the TSS. */
