@@ -34,7 +34,8 @@ void machine_report(struct machine *m, FILE *out)
         { "CR2", UC_X86_REG_CR2 }, { "CR3", UC_X86_REG_CR3 }, { "CR4", UC_X86_REG_CR4 },
     };
     fprintf(out, "mmulab: machine stopped (%s) after %" PRIu64 " instructions: %s\n",
-            stop_name(m->stop), m->vt.now, m->stop_message[0] ? m->stop_message : "-");
+            stop_name(m->stop), m->vt.now - m->stats.idle,
+            m->stop_message[0] ? m->stop_message : "-");
     if (m->stop == STOP_INSN_LIMIT || m->stop == STOP_HALTED)
         return;
     for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++)
@@ -48,9 +49,12 @@ void machine_stats_json(struct machine *m, FILE *out, double wall)
 {
     const struct machine_stats *s = &m->stats;
     const struct mmu_stats *ms = &m->mmu.stats;
-    fprintf(out, "{\n  \"instructions\": %" PRIu64 ",\n  \"idle_instructions\": %" PRIu64
-                 ",\n  \"wall_seconds\": %.6f,\n  \"exit_status\": %d,\n  \"stop\": \"%s\",\n",
-            m->vt.now, s->idle, wall, m->exit_status, stop_name(m->stop));
+    /* Virtual time is executed instructions plus the time the CPU spent
+     * halted (HLT skips to the next timer expiry), both in nanoseconds. */
+    fprintf(out, "{\n  \"instructions\": %" PRIu64 ",\n  \"virtual_time_ns\": %" PRIu64
+                 ",\n  \"idle_ns\": %" PRIu64 ",\n  \"wall_seconds\": %.6f,\n"
+                 "  \"exit_status\": %d,\n  \"stop\": \"%s\",\n",
+            m->vt.now - s->idle, m->vt.now, s->idle, wall, m->exit_status, stop_name(m->stop));
     fprintf(out, "  \"tlb_fills\": %" PRIu64 ",\n  \"tlb_fill_faults\": %" PRIu64
                  ",\n  \"walks\": %" PRIu64 ",\n  \"walk_entry_reads\": %" PRIu64
                  ",\n  \"ad_writes\": %" PRIu64 ",\n",

@@ -49,8 +49,9 @@ static void refresh_shadow(struct machine *m)
 static uint64_t next_deadline(const struct machine *m)
 {
     uint64_t d = apic_next_event(m);
-    if (m->cfg.max_insns && m->cfg.max_insns < d)
-        d = m->cfg.max_insns;
+    /* --max-insns counts executed instructions: idle time shifts it. */
+    if (m->cfg.max_insns && m->cfg.max_insns + m->stats.idle < d)
+        d = m->cfg.max_insns + m->stats.idle;
     return d;
 }
 
@@ -179,10 +180,11 @@ int machine_run(struct machine *m)
 {
     while (m->stop == STOP_NONE) {
         apic_advance(m, m->vt.now);
-        if (m->cfg.max_insns && m->vt.now >= m->cfg.max_insns) {
+        if (m->cfg.max_insns && m->vt.now - m->stats.idle >= m->cfg.max_insns) {
             machine_request_stop(m, STOP_INSN_LIMIT, EXIT_INSN_LIMIT);
             snprintf(m->stop_message, sizeof m->stop_message,
-                     "instruction limit reached (%" PRIu64 " instructions)", m->vt.now);
+                     "instruction limit reached (%" PRIu64 " instructions)",
+                     m->vt.now - m->stats.idle);
             break;
         }
         bool waiting;
@@ -200,8 +202,6 @@ int machine_run(struct machine *m)
                          t == UINT64_MAX ? "no timer armed" : "interrupts disabled");
                 break;
             }
-            if (m->cfg.max_insns && t > m->cfg.max_insns)
-                t = m->cfg.max_insns;
             machine_event(m, "idle until %" PRIu64, t);
             m->stats.idle += t - m->vt.now;
             m->vt.now = t;

@@ -11,7 +11,7 @@
  *
  * A block that would end after the deadline is not started: the hook stops
  * the run in front of it (Unicorn honours a stop requested by a block hook
- * before the block executes).  The run loop then steps exactly to the
+ * before the block executes, provided the hook also rewrites RIP).  The run loop then steps exactly to the
  * deadline with `until` set to the address of the deadline's instruction,
  * so timer interrupts and instruction limits land on exact instructions.
  * (A count-limited run would make Unicorn flush all translated code when
@@ -116,6 +116,11 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
         if (stop) {
             vt->stopped_at_block = true;
             vt->stopped_size = size;
+            /* Writing RIP makes Unicorn leave at once: if the block's first
+             * instruction carries a code hook (the tracer, an observed
+             * privileged instruction), a bare stop would come only after
+             * it (with RIP already past it although it did not run). */
+            machine_set_reg(m, UC_X86_REG_RIP, va);
             uc_emu_stop(uc);
             return;
         }
