@@ -4,7 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "tests/kernels/lib/ktest.h"
+#include "guest/bare/ktest.h"
 
 const struct boot_info *ktest_boot;
 uint64_t ktest_frame_rsp;
