@@ -225,9 +225,12 @@ static bool try_deliver(struct machine *m, const struct event *ev, struct event 
     uint64_t new_rsp = rsp - 8 * nslots;
     mmu_set_privilege(&m->mmu, (unsigned)new_cpl, old_rflags & X86_RFLAGS_AC, 0);
     /* SS is pushed first, at the highest address: a fault reports the
-     * first slot the CPU could not write. */
+     * first slot the CPU could not write.  The slots span at most two pages:
+     * check the highest slot of each. */
     for (unsigned i = nslots; i-- > 0;) {
         struct mmu_walk w;
+        if (i + 1 < nslots && ((new_rsp + 8 * i) >> 12) == ((new_rsp + 8 * (i + 1)) >> 12))
+            continue;
         if (!mmu_translate(&m->mmu, new_rsp + 8 * i, MMU_WRITE, MMU_NO_AD, &w)) {
             set_fault(nested, w.fault == MMU_FAULT_GP ? X86_VEC_SS : X86_VEC_PF,
                       w.fault == MMU_FAULT_GP ? sel_error(ev, 0) : w.error_code, ev);
@@ -242,6 +245,7 @@ static bool try_deliver(struct machine *m, const struct event *ev, struct event 
     if (cpl == 3 && new_cpl == 0 && !raise_to_cpl0(m))
         return true; /* the machine has stopped with a message */
     machine_set_reg(m, UC_X86_REG_CS, (sel & ~3u) | (unsigned)new_cpl);
+    machine_cs_loaded64(m, (uint16_t)((sel & ~3u) | (unsigned)new_cpl));
     if ((unsigned)new_cpl != cpl)
         machine_set_reg(m, UC_X86_REG_SS, (unsigned)new_cpl);
     uint64_t rflags = old_rflags & ~(X86_RFLAGS_TF | X86_RFLAGS_NT | X86_RFLAGS_RF | X86_RFLAGS_VM);

@@ -15,6 +15,8 @@
  * If nothing matches (an unusual instruction), the page's start is used.
  */
 #include <capstone/capstone.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "emu/machine.h"
 
@@ -63,11 +65,32 @@ static void add(struct candidates *c, uint64_t addr, unsigned size)
     }
 }
 
-static uint64_t effective(struct machine *m, const cs_insn *in, const x86_op_mem *mem, bool code32)
+/* What CR2 needs of an instruction: its memory operands and its kind. */
+struct decoded {
+    uint64_t rip;
+    uint8_t bytes[16];
+    uint8_t len;             /* of the instruction; 0: entry unused */
+    bool code32;
+    unsigned id;             /* x86_insn */
+    unsigned nmem;
+    x86_op_mem mem[4];
+    uint8_t mem_size[4];
+};
+
+/* Faults recur at the same instructions (a loop over fresh pages, a
+ * memset): decoded instructions are kept, checked against the bytes. */
+#define DECODED_CACHE 64
+
+struct fault_decoder {
+    csh h;                   /* operand details on */
+    struct decoded cache[DECODED_CACHE];
+};
+
+static uint64_t effective(struct machine *m, const struct decoded *d, const x86_op_mem *mem)
 {
     uint64_t ea = (uint64_t)mem->disp;
     if (mem->base == X86_REG_RIP)
-        ea += in->address + in->size;
+        ea += d->rip + d->len;
     else if (mem->base != X86_REG_INVALID)
         ea += reg_value(m, mem->base);
     if (mem->index != X86_REG_INVALID)
@@ -76,15 +99,15 @@ static uint64_t effective(struct machine *m, const cs_insn *in, const x86_op_mem
         ea += machine_reg(m, UC_X86_REG_FS_BASE);
     else if (mem->segment == X86_REG_GS)
         ea += machine_reg(m, UC_X86_REG_GS_BASE);
-    return code32 ? (uint32_t)ea : ea;
+    return d->code32 ? (uint32_t)ea : ea;
 }
 
 /* The implicit accesses of stack and string instructions. */
-static void implicit(struct machine *m, const cs_insn *in, struct candidates *c, bool code32)
+static void implicit(struct machine *m, const struct decoded *d, struct candidates *c)
 {
     uint64_t rsp = machine_reg(m, UC_X86_REG_RSP);
-    unsigned w = code32 ? 4 : 8;
-    switch (in->id) {
+    unsigned w = d->code32 ? 4 : 8;
+    switch (d->id) {
     case X86_INS_PUSH: case X86_INS_PUSHFQ: case X86_INS_PUSHFD: case X86_INS_CALL:
     case X86_INS_ENTER:
         add(c, rsp - w, w);
@@ -103,38 +126,76 @@ static void implicit(struct machine *m, const cs_insn *in, struct candidates *c,
      * already; REP forms advance them, and the fault is at their current value. */
 }
 
+void fault_exact_free(struct machine *m)
+{
+    if (m->fdec) {
+        cs_close(&m->fdec->h);
+        free(m->fdec);
+    }
+}
+
+/* Decode the instruction at rip, or find it decoded already. */
+static const struct decoded *decode(struct machine *m, uint64_t rip)
+{
+    uint8_t bytes[16];
+    size_t len = machine_virt_read(m, rip, bytes, sizeof bytes);
+    if (len == 0)
+        return NULL;
+    if (!m->fdec) {
+        m->fdec = calloc(1, sizeof *m->fdec);
+        if (!m->fdec)
+            return NULL;
+        if (cs_open(CS_ARCH_X86, CS_MODE_64, &m->fdec->h) != CS_ERR_OK) {
+            free(m->fdec);
+            m->fdec = NULL;
+            return NULL;
+        }
+        cs_option(m->fdec->h, CS_OPT_DETAIL, CS_OPT_ON);
+    }
+    struct decoded *d = &m->fdec->cache[(rip ^ (rip >> 6)) % DECODED_CACHE];
+    if (d->len && d->rip == rip && d->code32 == m->code32 && d->len <= len &&
+        memcmp(d->bytes, bytes, d->len) == 0)
+        return d;
+
+    csh h = m->fdec->h;
+    cs_option(h, CS_OPT_MODE, m->code32 ? CS_MODE_32 : CS_MODE_64);
+    cs_insn *in = NULL;
+    d->len = 0;
+    if (cs_disasm(h, bytes, len, rip, 1, &in) != 1)
+        return NULL;
+    const cs_x86 *x = &in->detail->x86;
+    *d = (struct decoded){ .rip = rip, .len = (uint8_t)in->size, .code32 = m->code32,
+                           .id = in->id };
+    memcpy(d->bytes, bytes, in->size);
+    for (unsigned i = 0; i < x->op_count && d->nmem < 4; i++) {
+        if (x->operands[i].type == X86_OP_MEM && in->id != X86_INS_LEA && in->id != X86_INS_NOP) {
+            d->mem[d->nmem] = x->operands[i].mem;
+            d->mem_size[d->nmem++] = x->operands[i].size;
+        }
+    }
+    cs_free(in, 1);
+    return d;
+}
+
 uint64_t fault_exact_address(struct machine *m, const struct mmu_walk *w, uint64_t rip)
 {
     uint64_t page = w->va & ~0xfffull;
     if (w->access == MMU_FETCH)
         return (rip & ~0xfffull) == page ? rip : page;
 
-    uint8_t bytes[16];
-    size_t len = machine_virt_read(m, rip, bytes, sizeof bytes);
-    csh h;
-    if (len == 0 || cs_open(CS_ARCH_X86, m->code32 ? CS_MODE_32 : CS_MODE_64, &h) != CS_ERR_OK)
+    const struct decoded *d = decode(m, rip);
+    if (!d)
         return page;
-    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-    cs_insn *in = NULL;
-    uint64_t exact = page;
-    if (cs_disasm(h, bytes, len, rip, 1, &in) == 1) {
-        struct candidates c = { .n = 0 };
-        const cs_x86 *x = &in->detail->x86;
-        for (unsigned i = 0; i < x->op_count; i++)
-            if (x->operands[i].type == X86_OP_MEM && in->id != X86_INS_LEA &&
-                in->id != X86_INS_NOP)
-                add(&c, effective(m, in, &x->operands[i].mem, m->code32), x->operands[i].size);
-        implicit(m, in, &c, m->code32);
-        /* On the faulting page; else an access that crossed into it. */
-        bool found = false;
-        for (unsigned i = 0; i < c.n && !found; i++)
-            if ((c.addr[i] & ~0xfffull) == page)
-                exact = c.addr[i], found = true;
-        for (unsigned i = 0; i < c.n && !found; i++)
-            if (c.addr[i] < page && c.addr[i] + c.size[i] > page)
-                exact = page, found = true;
-        cs_free(in, 1);
-    }
-    cs_close(&h);
-    return exact;
+    struct candidates c = { .n = 0 };
+    for (unsigned i = 0; i < d->nmem; i++)
+        add(&c, effective(m, d, &d->mem[i]), d->mem_size[i]);
+    implicit(m, d, &c);
+    /* On the faulting page; else an access that crossed into it. */
+    for (unsigned i = 0; i < c.n; i++)
+        if ((c.addr[i] & ~0xfffull) == page)
+            return c.addr[i];
+    for (unsigned i = 0; i < c.n; i++)
+        if (c.addr[i] < page && c.addr[i] + c.size[i] > page)
+            return page;
+    return page;
 }

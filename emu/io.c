@@ -25,7 +25,8 @@ struct port_range {
 static const struct port_range ports[] = {
     { DEV_UART_PORT, 8, "uart", uart_in, uart_out },
     { DEV_DEBUGCON_PORT, 1, "debugcon", debugcon_in, debugcon_out },
-    { DEV_EXIT_PORT, 4, "exit", exitport_in, exitport_out },
+    { DEV_EXIT_PORT, 1, "exit", exitport_in, exitport_out },
+    { DEV_MARK_PORT, 1, "mark", mark_in, mark_out },
     { DEV_DISK_PORT(0), 0x40 * DEV_DISK_MAX, "disk", disk_in, disk_out },
 };
 
@@ -46,7 +47,7 @@ static uint32_t on_in(uc_engine *uc, uint32_t port, int size, void *user)
 {
     struct machine *m = user;
     (void)uc;
-    m->vt.io_in_block++;
+    vtime_note_io(&m->vt);
     if (m->stop != STOP_NONE) /* powered off: the rest of the block runs into nothing */
         return size_mask(size);
     m->stats.port_reads++;
@@ -62,7 +63,7 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
 {
     struct machine *m = user;
     (void)uc;
-    m->vt.io_in_block++;
+    vtime_note_io(&m->vt);
     if (m->stop != STOP_NONE)
         return;
     m->stats.port_writes++;

@@ -33,7 +33,7 @@ static void load_cpu(struct machine *m, const struct boot_cpu *c)
     machine_set_reg(m, UC_X86_REG_RDI, c->rdi);
     machine_set_reg(m, UC_X86_REG_RIP, c->rip);
     m->cpl = 0;
-    m->code32 = false;
+    machine_cs_loaded64(m, (uint16_t)c->cs);
     m->desc_stale = true;
     machine_sync_paging(m);
 }

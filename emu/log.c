@@ -88,19 +88,15 @@ void log_recent_blocks(struct machine *m, FILE *out, unsigned max_insns)
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
         return;
     cs_insn *insn = cs_malloc(cs);
-    uint64_t n = m->vt.nrecent < VTIME_RECENT ? m->vt.nrecent : VTIME_RECENT;
+    /* The last four blocks, oldest first, as many instructions as fit. */
+    uint64_t nb = m->vt.nblocks, first = nb >= 3 ? nb - 3 : 1;
     unsigned printed = 0;
-    /* Oldest first, but only as many as fit in max_insns (counting back). */
-    uint64_t first = m->vt.nrecent - n;
-    for (uint64_t i = first; i < m->vt.nrecent && printed < max_insns; i++) {
+    for (uint64_t i = first; i <= nb && printed < max_insns; i++) {
         const struct vtime_block *b = &m->vt.recent[i % VTIME_RECENT];
         uint8_t code[256];
-        size_t len = machine_virt_read(m, b->va, code, b->size < sizeof code ? b->size : sizeof code);
+        size_t left = machine_virt_read(m, b->va, code, b->size < sizeof code ? b->size : sizeof code);
         const uint8_t *p = code;
         uint64_t a = b->va;
-        size_t left = len;
-        if (i + 4 < m->vt.nrecent)
-            continue; /* the last four blocks only */
         while (left > 0 && printed < max_insns && cs_disasm_iter(cs, &p, &left, &a, insn)) {
             fprintf(out, "    %016" PRIx64 ":  %s %s\n", insn->address, insn->mnemonic, insn->op_str);
             printed++;

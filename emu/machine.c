@@ -250,6 +250,7 @@ void machine_free(struct machine *m)
     trace_free(m->trace);
     ucfix_free(m);
     vtime_free(m);
+    fault_exact_free(m);
     if (m->uc)
         uc_close(m->uc);
     if (m->priv)

@@ -91,13 +91,20 @@ struct disk {
     char name[48];
 };
 
+#define MAX_MARKS 16
+struct mark {
+    uint32_t id;
+    uint64_t host_ns;          /* CPU time of the host thread (CLOCK_THREAD_CPUTIME_ID) */
+    uint64_t vtime;            /* virtual time at the OUT */
+};
+
 struct machine_stats {
     uint64_t fills, fill_faults;
     uint64_t exceptions[32], interrupts, software_interrupts, syscalls;
     uint64_t raises;           /* CPL 3 -> 0 transitions */
     uint64_t idle;             /* virtual time spent halted */
     uint64_t exits;            /* returns from uc_emu_start */
-    uint64_t blocks, icount_misses;
+    uint64_t icount_misses;
     uint64_t observed[16];     /* by enum observe_kind */
     uint64_t port_reads, port_writes, mmio_reads, mmio_writes;
     uint64_t disk_reads, disk_writes, disk_errors;
@@ -110,11 +117,13 @@ struct machine {
     uint64_t ram_size;
     struct mmu mmu;
     struct vtime vt;
+    struct fault_decoder *fdec; /* faultaddr.c's decoder and cache (NULL: not yet) */
 
     /* Shadow of the CPU state the fill hook needs, kept exact by observe.c
      * and by our own delivery; checked against Unicorn at every exit. */
     uint8_t cpl;
     bool code32;               /* CS is a 32-bit (compatibility-mode) segment */
+    uint16_t code32_cs;        /* ... for this CS selector */
     bool cpl_stale;            /* re-read CS before the next translation */
     bool regs_stale;           /* re-read CR0/3/4/EFER at the next block */
     bool desc_stale;           /* re-read GDTR/LDTR/TR before using them */
@@ -162,6 +171,8 @@ struct machine {
     struct trace *trace;
     FILE *events;
     struct machine_stats stats;
+    struct mark marks[MAX_MARKS];
+    unsigned nmarks;
     uc_hook hooks[16];
     unsigned nhooks;
 };
@@ -233,6 +244,7 @@ bool machine_last_exception(struct machine *m, uint32_t *error_code, bool *softw
 
 /* faultaddr.c: the exact address of a fault the fill hook saw as a page. */
 uint64_t fault_exact_address(struct machine *m, const struct mmu_walk *w, uint64_t rip);
+void fault_exact_free(struct machine *m);
 
 /* tsc.c */
 bool tsc_emulate(struct machine *m, uint64_t rip);
@@ -244,5 +256,12 @@ int machine_cpuid_hook(uc_engine *uc, void *user);
 /* run.c */
 int machine_run(struct machine *m);
 void machine_request_stop(struct machine *m, enum machine_stop why, int status);
+
+/* CS was just loaded with a 64-bit code segment (delivery, SYSCALL, boot). */
+static inline void machine_cs_loaded64(struct machine *m, uint16_t cs)
+{
+    m->code32 = false;
+    m->code32_cs = cs;
+}
 
 #endif /* EMU_MACHINE_H */

@@ -20,6 +20,8 @@ static const struct command commands[] = {
     { "selftest", "walk", cmd_selftest_walk,
       "compare the MMU walker with QEMU's and with an SDM rules oracle" },
     { "bench", "walk", cmd_bench_walk, "nanoseconds per page walk, for each paging mode" },
+    { "bench", "machine", cmd_bench_machine,
+      "the machine against raw Unicorn; TLB fill, system call, page fault, boot" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

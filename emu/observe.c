@@ -114,6 +114,7 @@ static void on_site(uc_engine *uc, uint64_t va, uint32_t size, void *user)
     case OBS_WRMSR:
     case OBS_INVPCID:
         m->regs_stale = true;
+        m->vt.limit = 0; /* the block hook syncs (vtime_arm) */
         break;
     case OBS_DESCRIPTOR:
         m->desc_stale = true;

@@ -24,7 +24,7 @@
  * call from 32-bit compatibility-mode code):
  *   page 0 +0x000  64-bit code:  call far [rip + m16:32 at +0x40]
  *          +0x040  m16:32 far pointer (offset ignored, selector 0x1b: the gate)
- *          +0x100  the gate's target (never executed: the run stops there)
+ *          +0x100  the gate's target: HLT, which ends the run at CPL 0
  *          +0x200  32-bit code:  call far 0x1b:0 (opcode 9A)
  *          +0x800  private GDT: null, 0x08 64-bit code DPL 0, 0x10 data DPL 0,
  *                  0x18 64-bit call gate DPL 3 -> 0x08:target (16 bytes)
@@ -66,7 +66,10 @@ static void build_pages(uint8_t *p)
     uint16_t sel = GATE_SEL | 3;
     memcpy(code + 0x40, &off, 4);
     memcpy(code + 0x44, &sel, 2);
-    code[TARGET_OFF] = 0xf4; /* hlt, never reached */
+    /* HLT ends uc_emu_start.  (Stopping with `until` at the target instead
+     * costs a fresh translation every time: Unicorn translates an exit
+     * address anew on each run, and each translation scans QEMU's TLB.) */
+    code[TARGET_OFF] = 0xf4;
     /* call far ptr16:32 (compatibility mode only). */
     code[CODE32_OFF] = 0x9a;
     memcpy(code + CODE32_OFF + 1, &off, 4);
@@ -133,7 +136,8 @@ bool raise_to_cpl0(struct machine *m)
     uc_engine *uc = m->uc;
     uc_x86_mmr gdtr, tr;
     uint64_t cs = machine_reg(m, UC_X86_REG_CS);
-    bool compat = machine_cs_is_32bit(m, cs);
+    /* The run loop keeps code32 for the CS it last saw (refresh_shadow). */
+    bool compat = cs == m->code32_cs ? m->code32 : machine_cs_is_32bit(m, cs);
     uc_reg_read(uc, UC_X86_REG_GDTR, &gdtr);
     uc_reg_read(uc, UC_X86_REG_TR, &tr);
 
@@ -145,20 +149,24 @@ bool raise_to_cpl0(struct machine *m)
     uc_reg_write(uc, UC_X86_REG_TR, &ptr);
 
     m->raising = true;
+    vtime_arm(m);
     int outer_vector = m->intr_vector;
     m->intr_vector = -1;
     uint64_t start = compat ? RAISE_VA32 + CODE32_OFF : RAISE_VA64;
-    uc_err e = uc_emu_start(uc, start, RAISE_VA64 + TARGET_OFF, 0, 0);
+    uc_err e = uc_emu_start(uc, start, 0, 0, 0);
     m->raising = false;
+    uint64_t rip = machine_reg(m, UC_X86_REG_RIP);
 
     uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
     uc_reg_write(uc, UC_X86_REG_TR, &tr);
     uint64_t now = machine_reg(m, UC_X86_REG_CS);
     int raise_vector = m->intr_vector;
     m->intr_vector = outer_vector;
-    if (e != UC_ERR_OK || (now & 3) != 0 || raise_vector >= 0) {
-        machine_fail(m, "privilege raise failed (%s, CS 0x%llx, exception %d)", uc_strerror(e),
-                     (unsigned long long)now, raise_vector);
+    if (e != UC_ERR_OK || (now & 3) != 0 || raise_vector >= 0 ||
+        rip != RAISE_VA64 + TARGET_OFF + 1) {
+        machine_fail(m, "privilege raise failed (%s, CS 0x%llx, RIP 0x%llx, exception %d)",
+                     uc_strerror(e), (unsigned long long)now, (unsigned long long)rip,
+                     raise_vector);
         return false;
     }
     m->cpl = 0;

@@ -69,7 +69,7 @@ void machine_stats_json(struct machine *m, FILE *out, double wall)
                  ",\n  \"syscalls\": %" PRIu64 ",\n  \"privilege_raises\": %" PRIu64
                  ",\n  \"emulation_exits\": %" PRIu64 ",\n  \"blocks\": %" PRIu64
                  ",\n  \"block_decodes\": %" PRIu64 ",\n",
-            s->interrupts, s->software_interrupts, s->syscalls, s->raises, s->exits, s->blocks,
+            s->interrupts, s->software_interrupts, s->syscalls, s->raises, s->exits, m->vt.nblocks,
             s->icount_misses);
     fprintf(out, "  \"observed\": {");
     for (int k = 0; k < OBS_COUNT; k++)

@@ -39,8 +39,11 @@ static void refresh_shadow(struct machine *m)
         if (cpl != m->cpl)
             machine_event(m, "privilege: CPL %u -> %u (CS 0x%" PRIx64 ")", m->cpl, cpl, cs);
         m->cpl = (uint8_t)cpl;
-        m->code32 = machine_cs_is_32bit(m, cs);
         m->cpl_stale = false;
+    }
+    if (cs != m->code32_cs) {
+        m->code32 = machine_cs_is_32bit(m, cs);
+        m->code32_cs = (uint16_t)cs;
     }
     machine_sync_paging(m);
     m->desc_stale = true;
@@ -221,6 +224,7 @@ int machine_run(struct machine *m)
         m->syscall_pending = false;
         vtime_begin_run(&m->vt);
         m->vt.precise = m->stepping;
+        vtime_arm(m);
         uint64_t rip = machine_reg(m, UC_X86_REG_RIP);
         uc_err e = uc_emu_start(m->uc, rip, m->stepping ? m->step_until : 0, 0, 0);
         rip = machine_reg(m, UC_X86_REG_RIP);

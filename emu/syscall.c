@@ -49,5 +49,5 @@ void syscall_enter(struct machine *m)
     machine_set_reg(m, UC_X86_REG_RFLAGS, (rflags & ~fmask & ~X86_RFLAGS_RF) | X86_RFLAGS_FIXED);
     machine_set_reg(m, UC_X86_REG_RSP, rsp);
     machine_set_reg(m, UC_X86_REG_RIP, target);
-    m->code32 = false;
+    machine_cs_loaded64(m, (uint16_t)(sel & ~3u));
 }

@@ -24,7 +24,7 @@
 #include "emu/machine.h"
 #include "shared/x86.h"
 
-#define ICACHE_BITS 16
+#define ICACHE_BITS 14
 #define ICACHE_SIZE (1u << ICACHE_BITS)
 #define MAX_BLOCK 4096
 
@@ -36,6 +36,7 @@ bool vtime_init(struct machine *m)
     m->vt.capstone = h;
     m->vt.cache = calloc(ICACHE_SIZE, sizeof *m->vt.cache);
     m->vt.deadline = UINT64_MAX;
+    m->vt.accounted = true;
     return m->vt.cache != NULL;
 }
 
@@ -79,116 +80,160 @@ unsigned vtime_count(struct machine *m, uint64_t va, uint64_t len, unsigned *las
     return n;
 }
 
-static uint64_t cache_key(const struct machine *m, uint64_t va, uint32_t size)
+/* A miss in the count cache: decode the block. */
+static __attribute__((noinline)) const struct icount_entry *
+decode_block(struct machine *m, struct icount_entry *e, uint64_t va, uint32_t size)
 {
-    return (va ^ ((uint64_t)size << 48) ^ (m->mmu.regs.cr3 * 0x9e3779b97f4a7c15ull)) |
-           (m->code32 ? 1ull << 63 : 0);
-}
-
-static const struct icount_entry *lookup(struct machine *m, uint64_t va, uint32_t size)
-{
-    uint64_t key = cache_key(m, va, size);
-    struct icount_entry *e = &m->vt.cache[(key ^ (key >> 29)) & (ICACHE_SIZE - 1)];
-    if (e->key != key || e->count == 0) {
-        unsigned last;
-        e->count = vtime_count(m, va, size, &last);
-        e->last_len = last;
-        e->key = key;
-        m->stats.icount_misses++;
-    }
+    unsigned last;
+    e->count = vtime_count(m, va, size, &last);
+    e->last_len = last;
+    e->va = va, e->size = size, e->cr3 = m->mmu.regs.cr3, e->code32 = m->code32;
+    m->stats.icount_misses++;
     return e;
 }
 
-void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
+/* The cached count of a block.  The hook runs at every block, so a hit is
+ * a few compares. */
+static inline const struct icount_entry *lookup(struct machine *m, uint64_t va, uint32_t size)
 {
-    struct machine *m = user;
+    struct icount_entry *e = &m->vt.cache[(va ^ (va >> ICACHE_BITS)) & (ICACHE_SIZE - 1)];
+    if (__builtin_expect(e->va == va && e->size == size && e->cr3 == m->mmu.regs.cr3 &&
+                         e->code32 == m->code32 && e->count != 0, 1))
+        return e;
+    return decode_block(m, e, va, size);
+}
+
+void vtime_arm(struct machine *m)
+{
+    struct vtime *vt = &m->vt;
+    bool attend = m->raising || m->regs_stale || vt->precise || vt->poll_irq;
+    vt->limit = attend ? 0 : vt->deadline;
+}
+
+/* The block starts: it is the current block now. */
+static inline void start_block(struct vtime *vt, uint64_t va, uint32_t size,
+                               const struct icount_entry *e)
+{
+    vt->nblocks++;
+    *vtime_current(vt) = (struct vtime_block){ va, size, e->count, e->last_len };
+}
+
+/* The block would end after the deadline, or an interrupt that waited for
+ * IF can be taken now: stop the run in front of it. */
+static void stop_before(struct machine *m, void *uc, uint64_t va, uint32_t size)
+{
+    m->vt.stopped_at_block = true;
+    m->vt.stopped_size = size;
+    /* Writing RIP makes Unicorn leave at once: if the block's first
+     * instruction carries a code hook (the tracer, an observed privileged
+     * instruction), a bare stop would come only after it (with RIP already
+     * past it although it did not run). */
+    machine_set_reg(m, UC_X86_REG_RIP, va);
+    uc_emu_stop(uc);
+}
+
+/* The block hook when something needs attention (see vtime_arm). */
+static void on_block_attend(struct machine *m, void *uc, uint64_t va, uint32_t size)
+{
     struct vtime *vt = &m->vt;
     if (m->raising)
         return; /* the machine's own privilege-change code is not guest time */
-    if (m->regs_stale)
+    if (m->regs_stale) {
         machine_sync_paging(m);
+        vtime_arm(m);
+    }
     const struct icount_entry *e = lookup(m, va, size);
-    vt->accounted = !vt->precise;
     if (!vt->precise) {
-        bool stop = vt->now + e->count > vt->deadline;
-        if (vt->poll_irq && (machine_reg(m, UC_X86_REG_RFLAGS) & X86_RFLAGS_IF))
-            stop = true; /* an interrupt waited for IF: it can be taken here */
-        if (stop) {
-            vt->stopped_at_block = true;
-            vt->stopped_size = size;
-            /* Writing RIP makes Unicorn leave at once: if the block's first
-             * instruction carries a code hook (the tracer, an observed
-             * privileged instruction), a bare stop would come only after
-             * it (with RIP already past it although it did not run). */
-            machine_set_reg(m, UC_X86_REG_RIP, va);
-            uc_emu_stop(uc);
+        if (vt->now + e->count > vt->deadline ||
+            (vt->poll_irq && (machine_reg(m, UC_X86_REG_RFLAGS) & X86_RFLAGS_IF))) {
+            stop_before(m, uc, va, size);
             return;
         }
         vt->now += e->count;
     }
-    m->stats.blocks++;
-    vt->started = true;
-    vt->io_in_block = 0;
-    vt->prev_va = vt->block_va, vt->prev_size = vt->block_size, vt->prev_last_len = vt->block_last_len;
-    vt->block_va = va, vt->block_size = size, vt->block_n = e->count, vt->block_last_len = e->last_len;
-    vt->recent[vt->nrecent++ % VTIME_RECENT] = (struct vtime_block){ va, size };
+    vt->accounted = !vt->precise;
+    start_block(vt, va, size, e);
+}
+
+/* The block hook.  It runs before every block, so its common case -- no
+ * deadline near, nothing to attend to -- is a cache hit, a compare and a
+ * few stores.  (Here the block's count is in `now` as it starts: accounted
+ * stays true, as settling left it.) */
+void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
+{
+    struct machine *m = user;
+    struct vtime *vt = &m->vt;
+    if (__builtin_expect(vt->limit == 0, 0)) {
+        on_block_attend(m, uc, va, size);
+        return;
+    }
+    const struct icount_entry *e = lookup(m, va, size);
+    if (__builtin_expect(vt->now + e->count > vt->limit, 0)) {
+        stop_before(m, uc, va, size);
+        return;
+    }
+    vt->now += e->count;
+    start_block(vt, va, size, e);
 }
 
 /* Instructions of the current block before rip (all of them if rip is past). */
 static unsigned executed_before(struct machine *m, uint64_t rip)
 {
     struct vtime *vt = &m->vt;
-    if (rip < vt->block_va || rip >= vt->block_va + vt->block_size)
-        return vt->block_n;
-    return rip == vt->block_va ? 0 : vtime_count(m, vt->block_va, rip - vt->block_va, NULL);
+    const struct vtime_block *b = vtime_current(vt);
+    if (rip < b->va || rip >= b->va + b->size)
+        return b->n;
+    return rip == b->va ? 0 : vtime_count(m, b->va, rip - b->va, NULL);
 }
 
 void vtime_settle(struct machine *m, uint64_t rip)
 {
     struct vtime *vt = &m->vt;
-    if (!vt->started)
+    if (vt->nblocks == vt->nblocks_at_run)
         return; /* no block started in this run */
     /* Stopped in front of a block: the last block started ran to its end,
      * even if the next one begins inside its bytes (a jump back into it). */
-    unsigned done = vt->stopped_at_block ? vt->block_n : executed_before(m, rip);
+    unsigned n = vtime_current(vt)->n;
+    unsigned done = vt->stopped_at_block ? n : executed_before(m, rip);
     if (!vt->accounted)
         vt->now += done;
     else
-        vt->now -= vt->block_n - done;
+        vt->now -= n - done;
     vt->accounted = true;
 }
 
 void vtime_cut_block(struct machine *m, uint64_t resume)
 {
     struct vtime *vt = &m->vt;
+    struct vtime_block *b = vtime_current(vt);
     unsigned done = executed_before(m, resume);
     if (vt->accounted)
-        vt->now -= vt->block_n - done;
+        vt->now -= b->n - done;
     else
         vt->now += done;
     vt->accounted = true;
     /* The block now ends at resume: nothing after it ran. */
-    vt->block_size = (uint32_t)(resume - vt->block_va);
-    vt->block_n = done;
+    b->size = (uint32_t)(resume - b->va);
+    b->n = done;
 }
 
 uint64_t vtime_at(struct machine *m, uint64_t rip)
 {
     struct vtime *vt = &m->vt;
     unsigned done = executed_before(m, rip);
-    return vt->accounted ? vt->now - vt->block_n + done : vt->now + done;
+    return vt->accounted ? vt->now - vtime_current(vt)->n + done : vt->now + done;
 }
 
 bool vtime_in_interrupt_shadow(struct machine *m)
 {
     /* QEMU ends a block after STI, MOV SS and POP SS, so the instruction
      * that opens an interrupt shadow is the last of the block just run. */
-    struct vtime *vt = &m->vt;
-    if (!vt->block_last_len)
+    const struct vtime_block *blk = vtime_current(&m->vt);
+    if (!blk->last_len)
         return false;
-    uint64_t at = vt->block_va + vt->block_size - vt->block_last_len;
+    uint64_t at = blk->va + blk->size - blk->last_len;
     uint8_t b[3] = { 0 };
-    if (machine_virt_read(m, at, b, vt->block_last_len < 3 ? vt->block_last_len : 3) == 0)
+    if (machine_virt_read(m, at, b, blk->last_len < 3 ? blk->last_len : 3) == 0)
         return false;
     if (b[0] == 0xfb)                          /* STI */
         return true;
@@ -203,15 +248,15 @@ uint64_t vtime_io_time(struct machine *m)
      * knows it is the io_in_block-th port instruction of the block, and a
      * block runs straight through: find that instruction. */
     struct vtime *vt = &m->vt;
+    const struct vtime_block *b = vtime_current(vt);
     uint8_t buf[MAX_BLOCK + 16];
-    size_t got = machine_virt_read(m, vt->block_va, buf,
-                                   vt->block_size < MAX_BLOCK ? vt->block_size : MAX_BLOCK);
+    size_t got = machine_virt_read(m, b->va, buf, b->size < MAX_BLOCK ? b->size : MAX_BLOCK);
     csh h = m->vt.capstone;
     cs_option(h, CS_OPT_MODE, m->code32 ? CS_MODE_32 : CS_MODE_64);
     cs_insn *insn = cs_malloc(h);
     const uint8_t *code = buf;
     size_t size = got;
-    uint64_t addr = vt->block_va, found = vt->block_va + vt->block_size;
+    uint64_t addr = b->va, found = b->va + b->size;
     unsigned seen = 0;
     while (size > 0 && cs_disasm_iter(h, &code, &size, &addr, insn)) {
         switch (insn->id) {

@@ -16,41 +16,65 @@
 
 struct machine;
 
+/* A cached instruction count: the block at va of size bytes, decoded under
+ * cr3 in 64-bit (code32 = 0) or compatibility mode. */
 struct icount_entry {
-    uint64_t key;
-    uint32_t count;
+    uint64_t va, cr3;
+    uint32_t size, count;
     uint32_t last_len;   /* length of the block's last instruction */
+    uint32_t code32;
 };
 
-#define VTIME_RECENT 32
+#define VTIME_RECENT 32  /* a power of two */
 
+/* A block started: where, how big, how many instructions. */
 struct vtime_block {
     uint64_t va;
-    uint32_t size;
+    uint32_t size, n, last_len;
 };
 
 struct vtime {
     uint64_t now;             /* instructions executed */
     uint64_t deadline;        /* do not start a block that would end after this */
+    uint64_t limit;           /* the deadline, or 0 when the hook must attend (vtime_arm) */
     bool precise;             /* stepping to the deadline: count after the run */
     bool poll_irq;            /* an interrupt waits for RFLAGS.IF: check every block */
     bool stopped_at_block;    /* the block hook stopped the run */
-    uint32_t stopped_size;    /* ... in front of a block of this size */
-    bool started;             /* a block started in this run */
     bool accounted;           /* the current block's count is in now */
-    unsigned io_in_block;     /* port instructions run so far in this block */
+    uint32_t stopped_size;    /* ... in front of a block of this size */
+    unsigned io_in_block;     /* port instructions run so far in block io_block */
+    uint64_t io_block;
     struct icount_entry *cache;
-    /* The block executing now and the one before it. */
-    uint64_t block_va, prev_va;
-    uint32_t block_size, block_n, block_last_len, prev_size, prev_last_len;
-    /* The last blocks started, for diagnostics. */
+    /* The blocks started, the current one last (recent[nblocks % VTIME_RECENT]). */
+    uint64_t nblocks;
+    uint64_t nblocks_at_run;  /* nblocks when this run began */
     struct vtime_block recent[VTIME_RECENT];
-    uint64_t nrecent;
     uint64_t capstone;        /* csh */
 };
 
+static inline struct vtime_block *vtime_current(struct vtime *vt)
+{
+    return &vt->recent[vt->nblocks % VTIME_RECENT];
+}
+
+/* An I/O hook: one more port instruction ran in the current block.  (Counted
+ * here, not reset by the block hook, to keep the block hook short.) */
+static inline void vtime_note_io(struct vtime *vt)
+{
+    if (vt->io_block != vt->nblocks) {
+        vt->io_block = vt->nblocks;
+        vt->io_in_block = 0;
+    }
+    vt->io_in_block++;
+}
+
 bool vtime_init(struct machine *m);
 void vtime_free(struct machine *m);
+
+/* Before a run, and after changing anything the block hook must attend to
+ * (RAISING, REGS_STALE, precise, poll_irq, deadline): arm its fast path,
+ * or make it take the careful one. */
+void vtime_arm(struct machine *m);
 
 /* The Unicorn block hook. */
 void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user);
@@ -58,7 +82,7 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user);
 /* Before each run: forget the previous run's stop reason. */
 static inline void vtime_begin_run(struct vtime *vt)
 {
-    vt->started = false;
+    vt->nblocks_at_run = vt->nblocks;
     vt->stopped_at_block = false;
 }
 

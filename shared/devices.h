@@ -28,6 +28,9 @@
 /* ---- Exit port: the value written becomes mmulab's exit status ----------- */
 #define DEV_EXIT_PORT 0xf4     /* 32-bit OUT; status = value & 0xff */
 
+/* ---- Mark port: benchmarks time phases from inside the guest ------------- */
+#define DEV_MARK_PORT 0xf5     /* 32-bit OUT n: the host records its clock and virtual time */
+
 /* Exit statuses mmulab itself uses when the machine stops without the guest
  * writing the exit port.  Guests should keep below 120 for their own. */
 #define EXIT_KERNEL_PANIC  120 /* by convention, what a guest kernel writes on panic */

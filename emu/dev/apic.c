@@ -54,8 +54,10 @@ static void start_timer(struct machine *m)
     a->start = m->vt.now;
     a->expiry = a->start + a->period;
     /* Armed in the middle of a run: the run must stop in time for it. */
-    if (a->expiry < m->vt.deadline)
+    if (a->expiry < m->vt.deadline) {
         m->vt.deadline = a->expiry;
+        vtime_arm(m);
+    }
 }
 
 uint64_t apic_next_event(const struct machine *m)
