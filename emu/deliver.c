@@ -273,12 +273,10 @@ static const char *vector_name(unsigned v)
 void deliver_event(struct machine *m, const struct event *first)
 {
     struct event ev = *first, nested;
-    char chain[128];
-    int used = 0;
+    struct event chain[4]; /* for the triple-fault message: at most #X, #PF, #DF */
     for (unsigned depth = 0;; depth++) {
-        if (depth == 0 || used < (int)sizeof chain - 32)
-            used += snprintf(chain + used, sizeof chain - (size_t)used, "%s%s(0x%x)",
-                             depth ? " -> " : "", vector_name(ev.vector), ev.error_code);
+        if (depth < 4)
+            chain[depth] = ev;
         machine_event(m, "deliver %s vector %u, error code 0x%x, RIP 0x%" PRIx64 "%s",
                       ev.external ? "interrupt" : ev.software ? "software interrupt" : "exception",
                       ev.vector, ev.error_code, ev.rip, depth ? " (while delivering)" : "");
@@ -289,9 +287,14 @@ void deliver_event(struct machine *m, const struct event *first)
         if (b == PAGE_FAULT) /* CR2 is loaded when the #PF is detected, even if it becomes #DF */
             machine_set_cr2(m, nested.cr2);
         if (a == DOUBLE_FAULT) {
+            char text[128];
+            int used = 0;
+            for (unsigned i = 0; i <= depth && i < 4; i++)
+                used += snprintf(text + used, sizeof text - (size_t)used, "%s(0x%x) -> ",
+                                 vector_name(chain[i].vector), chain[i].error_code);
             snprintf(m->stop_message, sizeof m->stop_message,
-                     "triple fault: %s while delivering the double fault; chain: %.128s -> %s",
-                     vector_name(nested.vector), chain, vector_name(nested.vector));
+                     "triple fault: %s while delivering the double fault; chain: %s%s",
+                     vector_name(nested.vector), text, vector_name(nested.vector));
             m->stop = STOP_TRIPLE_FAULT;
             m->exit_status = EXIT_TRIPLE_FAULT;
             return;
