@@ -116,6 +116,7 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
         if (stop) {
             vt->stopped_at_block = true;
             vt->stopped_size = size;
+            vt->stopped_va = va;
             uc_emu_stop(uc);
             return;
         }

@@ -36,6 +36,7 @@ struct vtime {
     bool poll_irq;            /* an interrupt waits for RFLAGS.IF: check every block */
     bool stopped_at_block;    /* the block hook stopped the run */
     uint32_t stopped_size;    /* ... in front of a block of this size */
+    uint64_t stopped_va;      /* ... at this address */
     bool started;             /* a block started in this run */
     bool accounted;           /* the current block's count is in now */
     unsigned io_in_block;     /* port instructions run so far in this block */
