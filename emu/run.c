@@ -18,6 +18,7 @@
 #include <inttypes.h>
 
 #include "emu/dev/dev.h"
+#include "emu/gdbtarget.h"
 #include "emu/machine.h"
 #include "shared/x86.h"
 
@@ -171,6 +172,8 @@ static void handle_exit(struct machine *m, uc_err e, uint64_t rip)
         struct event ev = { .vector = X86_VEC_UD, .rip = rip };
         m->stats.exceptions[X86_VEC_UD]++;
         deliver_event(m, &ev);
+    } else if (e == UC_ERR_OK && m->gdb && gdbtarget_owns_exit(m)) {
+        /* A watchpoint: the debugger stopped the run after the accessing instruction. */
     } else if (e == UC_ERR_OK && !m->stepping && after_hlt(m, rip)) {
         m->halted = true;
     } else if (e != UC_ERR_OK) {
@@ -181,6 +184,8 @@ static void handle_exit(struct machine *m, uc_err e, uint64_t rip)
 int machine_run(struct machine *m)
 {
     while (m->stop == STOP_NONE) {
+        if (m->gdb && gdbtarget_traps(m)) /* a step done, a watchpoint hit: before interrupts */
+            break;
         apic_advance(m, m->vt.now);
         if (m->cfg.max_insns && m->vt.now >= m->cfg.max_insns) {
             machine_request_stop(m, STOP_INSN_LIMIT, EXIT_INSN_LIMIT);
@@ -192,6 +197,8 @@ int machine_run(struct machine *m)
         if (take_interrupt(m, &waiting))
             continue;
         if (m->stop != STOP_NONE)
+            break;
+        if (m->gdb && gdbtarget_breaks(m)) /* a breakpoint at RIP, Ctrl-C */
             break;
         if (m->halted) {
             /* Idle: virtual time jumps to the next timer expiry. */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/gdbtarget.h"
 #include "emu/machine.h"
 #include "shared/x86.h"
 
@@ -79,6 +80,11 @@ unsigned vtime_count(struct machine *m, uint64_t va, uint64_t len, unsigned *las
     return n;
 }
 
+void vtime_forget_counts(struct machine *m)
+{
+    memset(m->vt.cache, 0, ICACHE_SIZE * sizeof *m->vt.cache);
+}
+
 static uint64_t cache_key(const struct machine *m, uint64_t va, uint32_t size)
 {
     return (va ^ ((uint64_t)size << 48) ^ (m->mmu.regs.cr3 * 0x9e3779b97f4a7c15ull)) |
@@ -110,6 +116,8 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
     const struct icount_entry *e = lookup(m, va, size);
     vt->accounted = !vt->precise;
     if (!vt->precise) {
+        if (m->gdb && vt->now >= m->gdb_block_at) /* a debugger may stop in or before it */
+            gdbtarget_on_block(m, va, size);
         bool stop = vt->now + e->count > vt->deadline;
         if (vt->poll_irq && (machine_reg(m, UC_X86_REG_RFLAGS) & X86_RFLAGS_IF))
             stop = true; /* an interrupt waited for IF: it can be taken here */

@@ -53,6 +53,9 @@ struct vtime {
 bool vtime_init(struct machine *m);
 void vtime_free(struct machine *m);
 
+/* Code changed under the cache (a debugger wrote memory): count again. */
+void vtime_forget_counts(struct machine *m);
+
 /* The Unicorn block hook. */
 void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user);
 
