@@ -655,6 +655,8 @@ bool gdbtarget_breaks(struct machine *m)
             fflush(m->cfg.console); /* a debugger's user reads the console as it goes */
         if (gdb_stub_poll_interrupt(g->stub))
             return serve(g, &(struct gdb_stop){ .reason = GDB_STOP_INTERRUPT });
+        if (g->mode != MODE_FREE && !gdb_stub_attached(g->stub))
+            resume(g, GDB_RESUME_DETACH); /* it vanished while the machine ran */
     }
     return false;
 }

@@ -17,8 +17,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
-from gdbtest import TIMEOUT, Tap, finish, has, run_gdb, wait_for
+from gdbtest import TIMEOUT, Tap, finish, gdb_args, has, run_gdb, wait_for
 
 MMULAB, GDB, KERNEL, TRIPLE = sys.argv[1:5]
 tap = Tap()
@@ -64,6 +65,20 @@ class Machine:
         if self.port is None:
             self.proc.kill()
             raise SystemExit(f"Bail out! mmulab did not listen: {self.err!r}")
+
+    def wait_log(self, pattern):
+        """Read stderr until a line matches pattern (bounded by TIMEOUT)."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if re.search(pattern, self.err):
+                return True
+            ready, _, _ = select.select([self.proc.stderr], [], [], 0.1)
+            if ready:
+                line = self.proc.stderr.readline()
+                if not line:
+                    return False
+                self.err += line
+        return False
 
     def output(self):
         try:
@@ -221,6 +236,25 @@ def reattach_session():
     check(has(second, r"exited normally") and status == 0, "and takes it to its end", second + err)
 
 
+def vanish_session():
+    """gdb killed while the machine runs with a watchpoint set."""
+    mach = Machine(KERNEL, "--gdb", "0", "--gdb-wait")
+    p = subprocess.Popen(gdb_args(GDB, mach.port, ["set var gdb_spin = 1", "watch gdb_watched",
+                                                   "continue", "continue", "continue"], KERNEL),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    spun = wait_for(spinning(mach))
+    p.kill()
+    p.wait()
+    gone = mach.wait_log(rb"gdb: debugger disconnected")
+    out = gdb(mach, ["info breakpoints", "set var gdb_spin = 0", "continue"])
+    status, console, err, _ = mach.finish()
+    check(spun and gone and has(out, r"No breakpoints or watchpoints"),
+          "a debugger killed while the machine runs is dropped with its watchpoint", out + err)
+    check(has(out, r"exited normally") and status == 0 and "not ok" not in console,
+          "the next one attaches and the machine runs to its end", out + console + err)
+
+
 def kill_session():
     mach = Machine(KERNEL, "--gdb", "0", "--gdb-wait")
     out = gdb(mach, ["break gdb_target", "continue", "kill"])
@@ -285,6 +319,7 @@ def main():
     determinism(ref_out, ref_insns)
     interrupt_session()
     reattach_session()
+    vanish_session()
     kill_session()
     triple_fault_session()
     bad_client_session()
