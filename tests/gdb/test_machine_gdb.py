@@ -255,6 +255,18 @@ def vanish_session():
           "the next one attaches and the machine runs to its end", out + console + err)
 
 
+def code_write_session():
+    """Patch the code gdb_target runs (already translated): the patch runs."""
+    mach = Machine(KERNEL, "--gdb", "0", "--gdb-wait")
+    out = gdb(mach, ["break gdb_target", "continue", "x/i $pc",
+                     "set var *(unsigned char *)($pc + 4) = 2", "x/i $pc", "delete", "continue"])
+    status, console, err, _ = mach.finish()
+    check(has(out, r"lea\s+0x1\(%rdi,%rdi,2\),%rax") and has(out, r"lea\s+0x2\(%rdi,%rdi,2\),%rax"),
+          "a write to code is read back", out)
+    check(status == 1 and "gdb_target(0..3) summed = 0x1a" in console,
+          "and the patched code runs (3x + 2 summed: 0x1a)", out + console + err)
+
+
 def kill_session():
     mach = Machine(KERNEL, "--gdb", "0", "--gdb-wait")
     out = gdb(mach, ["break gdb_target", "continue", "kill"])
@@ -320,6 +332,7 @@ def main():
     interrupt_session()
     reattach_session()
     vanish_session()
+    code_write_session()
     kill_session()
     triple_fault_session()
     bad_client_session()
