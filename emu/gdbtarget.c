@@ -356,10 +356,8 @@ static int run_monitor(struct gdbtarget *g, const char *cmd, FILE *out)
         } else if (ok) {
             fprintf(out, "0x%" PRIx64 " -> physical 0x%" PRIx64 "\n", va, w.pa);
         } else {
-            char ec[48];
-            fprintf(out, "0x%" PRIx64 " does not translate: %s (%s)\n", va,
-                    mmu_why_text((enum mmu_why)w.why),
-                    mmu_error_code_text(w.error_code, ec, sizeof ec));
+            fprintf(out, "0x%" PRIx64 " does not translate: %s\n", va,
+                    mmu_why_text((enum mmu_why)w.why));
         }
         return 0;
     }
