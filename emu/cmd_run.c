@@ -12,6 +12,7 @@
 
 #include "emu/cli.h"
 #include "emu/commands.h"
+#include "emu/gdbtarget.h"
 #include "emu/kernel.h"
 #include "emu/log.h"
 #include "emu/machine.h"
@@ -19,7 +20,7 @@
 #include "loader/elf.h"
 
 enum { OPT_KERNEL = 1, OPT_RAM, OPT_DISK, OPT_DISK_RO, OPT_MAX_INSNS, OPT_TRACE, OPT_EVENTS,
-       OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE };
+       OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE, OPT_GDB, OPT_GDB_WAIT };
 
 static const struct cli_option options[] = {
     { "kernel", "ELF", OPT_KERNEL, "boot this kernel (default: mmulab's own, built in)" },
@@ -33,13 +34,16 @@ static const struct cli_option options[] = {
     { "cmdline", "TEXT", OPT_CMDLINE, "the kernel command line" },
     { "uart-input", "TEXT", OPT_UART_INPUT, "bytes the UART receives (\\n for newline)" },
     { "console", "FILE", OPT_CONSOLE, "write the console (UART, port 0xE9) to FILE" },
+    { "gdb", "PORT", OPT_GDB, "serve gdb on 127.0.0.1:PORT (0: any free port, printed)" },
+    { "gdb-wait", NULL, OPT_GDB_WAIT, "with --gdb: wait for gdb before the first instruction" },
     { NULL, NULL, 0, NULL },
 };
 
 static const struct cli_command command = {
     .name = "run",
     .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--max-insns N] [--trace FILE]\n"
-             "                  [--events FILE] [--stats-json FILE] [--cmdline TEXT]",
+             "                  [--events FILE] [--stats-json FILE] [--cmdline TEXT]\n"
+             "                  [--gdb PORT [--gdb-wait]]",
     .summary =
         "Boots an ELF64 kernel on the emulated machine (one x86-64 CPU whose every\n"
         "translation goes through mmulab's MMU; a 16550 UART, the port-0xE9 debug\n"
@@ -49,7 +53,7 @@ static const struct cli_command command = {
         "\n"
         "Exit status: the value the guest writes to the exit port; 121 triple fault,\n"
         "122 instruction limit, 123 halted with nothing to wake it, 124 machine error,\n"
-        "2 bad usage, 1 the kernel could not be loaded.",
+        "125 killed by the debugger, 2 bad usage, 1 the kernel could not be loaded.",
     .options = options,
 };
 
@@ -58,6 +62,8 @@ static const struct cli_command command = {
 struct run_args {
     const char *kernel, *trace, *events, *stats, *cmdline, *console, *uart_input;
     uint64_t ram, max_insns;
+    bool gdb, gdb_wait;
+    unsigned gdb_port;
     const char *disk[DEV_DISK_MAX];
     bool disk_ro[DEV_DISK_MAX];
     unsigned ndisks;
@@ -126,8 +132,12 @@ static void parse(int argc, char **argv, struct run_args *a)
         case OPT_CMDLINE: a->cmdline = c.value; break;
         case OPT_UART_INPUT: a->uart_input = c.value; break;
         case OPT_CONSOLE: a->console = c.value; break;
+        case OPT_GDB: a->gdb = true, a->gdb_port = (unsigned)cli_u64(&c, 0, 65535); break;
+        case OPT_GDB_WAIT: a->gdb_wait = true; break;
         }
     }
+    if (a->gdb_wait && !a->gdb)
+        cli_usage_error(&c, "--gdb-wait needs --gdb PORT");
     if (c.i < argc)
         cli_usage_error(&c, "unexpected argument '%s'", argv[c.i]);
 }
@@ -176,7 +186,7 @@ int cmd_run(int argc, char **argv)
         machine_free(m);
         goto out;
     }
-    status = machine_run(m);
+    status = a.gdb ? gdbtarget_run(m, a.gdb_port, a.gdb_wait) : machine_run(m);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     fflush(cfg.console);
     if (m->stop != STOP_EXIT_PORT)

@@ -31,6 +31,7 @@
 
 struct machine;
 struct trace;
+struct gdbtarget;
 
 /* What a machine is built from. */
 struct machine_config {
@@ -169,6 +170,8 @@ struct machine {
     size_t cr2_offset, old_exception_offset, error_code_offset, is_int_offset;
 
     struct trace *trace;
+    struct gdbtarget *gdb;     /* the debugger's view (gdbtarget.c), or NULL */
+    uint64_t gdb_block_at;     /* ... which looks at blocks from this virtual time on */
     FILE *events;
     struct machine_stats stats;
     struct mark marks[MAX_MARKS];

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 
 #include "emu/dev/dev.h"
+#include "emu/gdbtarget.h"
 #include "emu/machine.h"
 #include "shared/x86.h"
 
@@ -158,9 +159,12 @@ static void handle_exit(struct machine *m, uc_err e, uint64_t rip)
         syscall_enter(m);
     } else if (m->vt.stopped_at_block) {
         /* In front of a block: a deadline inside it, or an interrupt that IF
-         * now admits.  Step exactly to the deadline's instruction. */
+         * now admits.  Step exactly to the deadline's instruction, unless
+         * the interrupt can be taken here (while one waits for IF with IF
+         * still 0, a timer expiry is a deadline like any other). */
         uint64_t k = m->vt.deadline - m->vt.now;
-        if (!m->vt.poll_irq && k > 0) {
+        bool irq_ready = m->vt.poll_irq && (machine_reg(m, UC_X86_REG_RFLAGS) & X86_RFLAGS_IF);
+        if (!irq_ready && k > 0) {
             m->step_until = vtime_insn_address(m, rip, (unsigned)k);
             m->stepping = true;
             /* With the virtual TLB, Unicorn honours `until` only in code it
@@ -172,6 +176,8 @@ static void handle_exit(struct machine *m, uc_err e, uint64_t rip)
         struct event ev = { .vector = X86_VEC_UD, .rip = rip };
         m->stats.exceptions[X86_VEC_UD]++;
         deliver_event(m, &ev);
+    } else if (e == UC_ERR_OK && m->gdb && gdbtarget_owns_exit(m)) {
+        /* A watchpoint: the debugger stopped the run after the accessing instruction. */
     } else if (e == UC_ERR_OK && !m->stepping && after_hlt(m, rip)) {
         m->halted = true;
     } else if (e != UC_ERR_OK) {
@@ -182,6 +188,8 @@ static void handle_exit(struct machine *m, uc_err e, uint64_t rip)
 int machine_run(struct machine *m)
 {
     while (m->stop == STOP_NONE) {
+        if (m->gdb && gdbtarget_traps(m)) /* a step done, a watchpoint hit: before interrupts */
+            break;
         apic_advance(m, m->vt.now);
         if (m->cfg.max_insns && m->vt.now - m->stats.idle >= m->cfg.max_insns) {
             machine_request_stop(m, STOP_INSN_LIMIT, EXIT_INSN_LIMIT);
@@ -194,6 +202,8 @@ int machine_run(struct machine *m)
         if (take_interrupt(m, &waiting))
             continue;
         if (m->stop != STOP_NONE)
+            break;
+        if (m->gdb && gdbtarget_breaks(m)) /* a breakpoint at RIP, Ctrl-C */
             break;
         if (m->halted) {
             /* Idle: virtual time jumps to the next timer expiry. */
@@ -228,6 +238,12 @@ int machine_run(struct machine *m)
         uint64_t rip = machine_reg(m, UC_X86_REG_RIP);
         uc_err e = uc_emu_start(m->uc, rip, m->stepping ? m->step_until : 0, 0, 0);
         rip = machine_reg(m, UC_X86_REG_RIP);
+        if (m->vt.stopped_at_block && rip != m->vt.stopped_va) {
+            /* A block entered by a chained direct jump: QEMU stores RIP only
+             * when it leaves a block, so RIP still shows an earlier block. */
+            rip = m->vt.stopped_va;
+            machine_set_reg(m, UC_X86_REG_RIP, rip);
+        }
         vtime_settle(m, rip);
         bool stepped = m->stepping;
         m->vt.precise = false;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/gdbtarget.h"
 #include "emu/machine.h"
 #include "shared/x86.h"
 
@@ -80,6 +81,11 @@ unsigned vtime_count(struct machine *m, uint64_t va, uint64_t len, unsigned *las
     return n;
 }
 
+void vtime_forget_counts(struct machine *m)
+{
+    memset(m->vt.cache, 0, ICACHE_SIZE * sizeof *m->vt.cache);
+}
+
 /* A miss in the count cache: decode the block. */
 static __attribute__((noinline)) const struct icount_entry *
 decode_block(struct machine *m, struct icount_entry *e, uint64_t va, uint32_t size)
@@ -107,7 +113,10 @@ void vtime_arm(struct machine *m)
 {
     struct vtime *vt = &m->vt;
     bool attend = m->raising || m->regs_stale || vt->precise || vt->poll_irq;
-    vt->limit = attend ? 0 : vt->deadline;
+    uint64_t limit = vt->deadline;
+    if (m->gdb && m->gdb_block_at < limit) /* a debugger looks at blocks from then on */
+        limit = m->gdb_block_at;
+    vt->limit = attend ? 0 : limit;
 }
 
 /* The block starts: it is the current block now. */
@@ -124,6 +133,7 @@ static void stop_before(struct machine *m, void *uc, uint64_t va, uint32_t size)
 {
     m->vt.stopped_at_block = true;
     m->vt.stopped_size = size;
+    m->vt.stopped_va = va;
     /* Writing RIP makes Unicorn leave at once: if the block's first
      * instruction carries a code hook (the tracer, an observed privileged
      * instruction), a bare stop would come only after it (with RIP already
@@ -144,6 +154,10 @@ static void on_block_attend(struct machine *m, void *uc, uint64_t va, uint32_t s
     }
     const struct icount_entry *e = lookup(m, va, size);
     if (!vt->precise) {
+        if (m->gdb && vt->now >= m->gdb_block_at) { /* a debugger may stop in or before it */
+            gdbtarget_on_block(m, va, size);
+            vtime_arm(m);
+        }
         if (vt->now + e->count > vt->deadline ||
             (vt->poll_irq && (machine_reg(m, UC_X86_REG_RFLAGS) & X86_RFLAGS_IF))) {
             stop_before(m, uc, va, size);
@@ -169,7 +183,7 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
     }
     const struct icount_entry *e = lookup(m, va, size);
     if (__builtin_expect(vt->now + e->count > vt->limit, 0)) {
-        stop_before(m, uc, va, size);
+        on_block_attend(m, uc, va, size); /* the deadline, or a debugger's time */
         return;
     }
     vt->now += e->count;

@@ -40,6 +40,7 @@ struct vtime {
     bool precise;             /* stepping to the deadline: count after the run */
     bool poll_irq;            /* an interrupt waits for RFLAGS.IF: check every block */
     bool stopped_at_block;    /* the block hook stopped the run */
+    uint64_t stopped_va;      /* ... at this address */
     bool accounted;           /* the current block's count is in now */
     uint32_t stopped_size;    /* ... in front of a block of this size */
     unsigned io_in_block;     /* port instructions run so far in block io_block */
@@ -75,6 +76,9 @@ void vtime_free(struct machine *m);
  * (RAISING, REGS_STALE, precise, poll_irq, deadline): arm its fast path,
  * or make it take the careful one. */
 void vtime_arm(struct machine *m);
+
+/* Code changed under the cache (a debugger wrote memory): count again. */
+void vtime_forget_counts(struct machine *m);
 
 /* The Unicorn block hook. */
 void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user);

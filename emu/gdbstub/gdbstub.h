@@ -211,6 +211,13 @@ bool gdb_stub_breakpoint_in(const struct gdb_stub *stub, uint64_t lo, uint64_t h
  */
 bool gdb_stub_watch_hit(const struct gdb_stub *stub, uint64_t va, uint64_t len, bool write,
                         struct gdb_stop *out);
+/*
+ * Watchpoint i (0, 1, ... in address order; false past the last), for a
+ * machine that cannot see the virtual address of an access (Unicorn's memory
+ * hooks give the physical one) and must translate the watched ranges itself.
+ */
+bool gdb_stub_watchpoint(const struct gdb_stub *stub, size_t i, enum gdb_bp_type *type,
+                         uint64_t *addr, uint64_t *len);
 /* Whether any breakpoint / watchpoint is set: install costly hooks only then. */
 bool gdb_stub_has_breakpoints(const struct gdb_stub *stub);
 bool gdb_stub_has_watchpoints(const struct gdb_stub *stub);

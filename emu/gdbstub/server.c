@@ -357,6 +357,18 @@ bool gdb_stub_watch_hit(const struct gdb_stub *st, uint64_t va, uint64_t len, bo
     return true;
 }
 
+bool gdb_stub_watchpoint(const struct gdb_stub *st, size_t i, enum gdb_bp_type *type,
+                         uint64_t *addr, uint64_t *len)
+{
+    if (i >= st->s.bp.wps.n)
+        return false;
+    const struct gdb_bp *w = &st->s.bp.wps.v[i];
+    *type = (enum gdb_bp_type)w->type;
+    *addr = w->addr;
+    *len = w->last - w->addr + 1;
+    return true;
+}
+
 bool gdb_stub_has_breakpoints(const struct gdb_stub *st)
 {
     return st->s.bp.bps.n > 0;

@@ -10,26 +10,17 @@ description, memory, faults, a single step, breakpoints, watchpoints of the
 three kinds, monitor commands, Ctrl-C, detach and re-attach, the machine's
 exit.
 """
-import os
 import re
 import select
-import signal
 import subprocess
 import sys
 import time
 
+from gdbtest import TIMEOUT, Tap, finish, has, run_gdb
+
 SERVER, GDB = sys.argv[1], sys.argv[2]
-TIMEOUT = 60
-results = []
-
-
-def check(ok, what, detail=""):
-    results.append((bool(ok), what))
-    n = len(results)
-    print(f"{'ok' if ok else 'not ok'} {n} - {what}", flush=True)
-    if not ok and detail:
-        for line in detail.splitlines()[-40:]:
-            print(f"# {line}")
+tap = Tap()
+check = tap.check
 
 
 def start_server(*extra):
@@ -45,35 +36,7 @@ def start_server(*extra):
 
 
 def gdb(port, commands, interrupt_after=None):
-    args = [GDB, "-batch", "-nx", "-ex", "set pagination off", "-ex", "set confirm off",
-            "-ex", f"target remote 127.0.0.1:{port}"]
-    for c in commands:
-        args += ["-ex", c]
-    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
-    if interrupt_after is not None:
-        time.sleep(interrupt_after)
-        p.send_signal(signal.SIGINT)  # what Ctrl-C at gdb's terminal does
-    try:
-        out, _ = p.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, _ = p.communicate()
-        out += "\n[gdb timed out]"
-    return out
-
-
-def finish(srv):
-    try:
-        srv.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        srv.kill()
-        srv.wait()
-    return srv.returncode
-
-
-def has(out, pattern):
-    return re.search(pattern, out, re.M) is not None
+    return run_gdb(GDB, port, commands, interrupt_after=interrupt_after)
 
 
 def main_session():
@@ -174,5 +137,4 @@ def exit_session():
 
 for scenario in (main_session, interrupt_session, reattach_session, exit_session):
     scenario()
-print(f"1..{len(results)}")
-sys.exit(0 if all(ok for ok, _ in results) else 1)
+sys.exit(tap.done())

@@ -1420,6 +1420,9 @@ static void test_server_disconnects(void **state)
                      GDB_RESUME_DETACH);
     assert_false(gdb_stub_attached(s->stub));
     assert_false(gdb_stub_has_watchpoints(s->stub));
+    enum gdb_bp_type type;
+    uint64_t addr, len;
+    assert_false(gdb_stub_watchpoint(s->stub, 0, &type, &addr, &len));
 
     /* While running: the poll drops it; the machine runs on. */
     fd = client_connect(s->port);
@@ -1447,6 +1450,39 @@ static void test_server_disconnects(void **state)
     close(fd);
     assert_int_equal(gdb_stub_wait(s->stub, &(struct gdb_stop){ .reason = GDB_STOP_ATTACH }),
                      GDB_RESUME_DETACH);
+    srv_free(s);
+}
+
+/* The machine can list the watchpoints (to translate them itself). */
+static void test_server_watchpoint_list(void **state)
+{
+    (void)state;
+    struct srv *s = srv_new();
+    int fd = client_connect(s->port);
+    assert_int_equal(gdb_stub_accept(s->stub), 0);
+    client_packet(fd, "Z4,400300,10");
+    client_packet(fd, "Z2,400100,8");
+    client_packet(fd, "Z0,401000,1");
+    client_packet(fd, "Z3,400100,2");
+    client_packet(fd, "c");
+    assert_int_equal(gdb_stub_wait(s->stub, &(struct gdb_stop){ .reason = GDB_STOP_ATTACH }),
+                     GDB_RESUME_CONTINUE);
+    static const struct { enum gdb_bp_type type; uint64_t addr, len; } want[] = {
+        { GDB_WATCH_READ, 0x400100, 2 }, /* sorted by address, then end */
+        { GDB_WATCH_WRITE, 0x400100, 8 },
+        { GDB_WATCH_ACCESS, 0x400300, 16 },
+    };
+    enum gdb_bp_type type;
+    uint64_t addr, len;
+    size_t i;
+    for (i = 0; gdb_stub_watchpoint(s->stub, i, &type, &addr, &len); i++) {
+        assert_true(i < 3);
+        assert_int_equal(type, want[i].type);
+        assert_int_equal(addr, want[i].addr);
+        assert_int_equal(len, want[i].len);
+    }
+    assert_int_equal(i, 3);
+    close(fd);
     srv_free(s);
 }
 
@@ -1540,6 +1576,7 @@ int main(void)
         cmocka_unit_test(test_server_attach_interrupt_detach),
         cmocka_unit_test(test_server_accept_and_second_client),
         cmocka_unit_test(test_server_disconnects),
+        cmocka_unit_test(test_server_watchpoint_list),
         cmocka_unit_test(test_server_run_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
