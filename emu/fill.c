@@ -52,10 +52,11 @@ bool machine_fill_hook(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entr
     }
     if (m->regs_stale)
         machine_sync_paging(m);
-    if (m->cpl_stale) {
+    /* An instruction that may change the CPL (IRETQ) reads memory before it
+     * changes CS: re-read CS at every fill until the block hook, which runs
+     * once the instruction is done, settles it. */
+    if (m->cpl_stale)
         m->cpl = machine_reg(m, UC_X86_REG_CS) & 3;
-        m->cpl_stale = false;
-    }
 
     enum mmu_access access = type == UC_MEM_WRITE ? MMU_WRITE
                            : type == UC_MEM_FETCH ? MMU_FETCH : MMU_READ;

@@ -107,6 +107,12 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
         return; /* the machine's own privilege-change code is not guest time */
     if (m->regs_stale)
         machine_sync_paging(m);
+    if (m->cpl_stale) { /* the instruction that may have changed it is done */
+        uint64_t cs = machine_reg(m, UC_X86_REG_CS);
+        m->cpl = cs & 3;
+        m->code32 = machine_cs_is_32bit(m, cs);
+        m->cpl_stale = false;
+    }
     const struct icount_entry *e = lookup(m, va, size);
     vt->accounted = !vt->precise;
     if (!vt->precise) {
