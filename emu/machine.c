@@ -11,6 +11,7 @@
 
 #include "emu/log.h"
 #include "emu/machine.h"
+#include "emu/tlbmodel.h"
 #include "shared/x86.h"
 
 /* Unicorn zeroes its whole translation buffer on every flush: keep it small. */
@@ -112,7 +113,15 @@ void machine_sync_paging(struct machine *m)
     uc_x86_msr efer = { X86_MSR_EFER, 0 };
     uc_reg_read(m->uc, UC_X86_REG_MSR, &efer);
     r.efer = efer.value;
+    if (r.cr3 & X86_CR3_NOFLUSH) {
+        /* QEMU 5.0 stores the source's bit 63 in CR3; the SDM does not (it
+         * only says whether MOV to CR3 invalidates, observe.c). */
+        r.cr3 &= ~X86_CR3_NOFLUSH;
+        machine_set_reg(m, UC_X86_REG_CR3, r.cr3);
+    }
     if (memcmp(&r, &m->mmu.regs, sizeof r) != 0) {
+        if (m->tlbm) /* the old values are still in m->mmu.regs */
+            tlbm_regs_changed(m, &m->mmu.regs, &r);
         struct mmu_walk gp;
         if (!mmu_set_regs(&m->mmu, &r, &gp))
             machine_event(m, "paging: PDPTE load failed (reserved bit), keeping old PDPTEs");
@@ -234,6 +243,10 @@ struct machine *machine_new(const struct machine_config *cfg, char *err, size_t 
     }
     if (cfg->trace && !(m->trace = trace_new(m, cfg->trace, err, errlen)))
         goto bad;
+    /* Last: precise mode's block hook must run after virtual time's. */
+    if (cfg->tlb && !tlbm_attach(m, cfg->tlb, (enum tlbm_mode)cfg->tlb_mode, cfg->tlb_check, err,
+                                 errlen))
+        goto bad;
     return m;
 bad:
     machine_free(m);
@@ -248,6 +261,7 @@ void machine_free(struct machine *m)
         if (m->disk[i].file)
             fclose(m->disk[i].file);
     trace_free(m->trace);
+    tlbm_free(m);
     ucfix_free(m);
     vtime_free(m);
     if (m->uc)

@@ -9,6 +9,8 @@
  *   deliver.c   exceptions and interrupts through the guest's IDT (SDM Vol. 3A ch. 6)
  *   syscall.c   SYSCALL (SYSRET runs natively)
  *   observe.c   privileged instructions the MMU must know about (INVLPG, MOV CRn, ...)
+ *   tlbmodel.c  the TLB model attached (--tlb), QEMU's TLB kept coherent with it;
+ *               precise.c: precise mode's per-access hooks
  *   vtime.c     virtual time: instructions counted per basic block
  *   io.c        port and memory-mapped I/O dispatch to devices
  *   run.c       the run loop
@@ -31,6 +33,8 @@
 
 struct machine;
 struct trace;
+struct tlb_config;
+struct tlbm;
 
 /* What a machine is built from. */
 struct machine_config {
@@ -42,6 +46,9 @@ struct machine_config {
     const char *uart_input;               /* bytes the UART receives, or NULL */
     FILE *events;                         /* --events, or NULL */
     FILE *trace;                          /* --trace, or NULL */
+    const struct tlb_config *tlb;         /* attach a TLB model (--tlb), or NULL */
+    int tlb_mode;                         /* enum tlbm_mode (emu/tlbmodel.h) */
+    bool tlb_check;                       /* its missing-invalidation detector */
 };
 
 /* A pending exception or interrupt, with everything delivery needs. */
@@ -159,6 +166,7 @@ struct machine {
     uc_context *fix_ctx;       /* ucfix.c */
     size_t cr2_offset, old_exception_offset, error_code_offset, is_int_offset;
 
+    struct tlbm *tlbm;         /* the TLB model, or NULL (tlbmodel.c) */
     struct trace *trace;
     FILE *events;
     struct machine_stats stats;
@@ -197,6 +205,9 @@ void machine_event(struct machine *m, const char *fmt, ...) __attribute__((forma
 /* fill.c */
 bool machine_fill_hook(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
                        void *user);
+/* The privilege context of an access to va's page, set in the MMU; returns
+ * the translation's flags (MMU_IMPLICIT). */
+unsigned machine_access_flags(struct machine *m, uint64_t va, enum mmu_access access);
 
 /* raise.c */
 bool raise_init(struct machine *m, char *err, size_t errlen);

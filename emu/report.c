@@ -6,6 +6,7 @@
 #include "emu/log.h"
 #include "emu/machine.h"
 #include "emu/report.h"
+#include "emu/tlbmodel.h"
 
 static const char *stop_name(enum machine_stop s)
 {
@@ -42,6 +43,19 @@ void machine_report(struct machine *m, FILE *out)
                 i % 4 == 3 ? "\n" : "  ");
     fprintf(out, "  last instructions (newest last):\n");
     log_recent_blocks(m, out, 24);
+}
+
+void machine_print_stats(struct machine *m, FILE *out)
+{
+    const struct machine_stats *s = &m->stats;
+    const struct mmu_stats *ms = &m->mmu.stats;
+    fprintf(out, "mmulab statistics: %" PRIu64 " instructions, %" PRIu64 " blocks; QEMU-TLB fills %"
+                 PRIu64 " (%" PRIu64 " refused); walks %" PRIu64 ", entries read %" PRIu64
+                 ", A/D writes %" PRIu64 "\n",
+            m->vt.now, s->blocks, s->fills, s->fill_faults, ms->walks, ms->entry_reads,
+            ms->ad_writes);
+    if (m->tlbm)
+        tlbm_print_stats(m, out);
 }
 
 void machine_stats_json(struct machine *m, FILE *out, double wall)

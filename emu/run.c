@@ -224,6 +224,14 @@ int machine_run(struct machine *m)
         uint64_t rip = machine_reg(m, UC_X86_REG_RIP);
         uc_err e = uc_emu_start(m->uc, rip, m->stepping ? m->step_until : 0, 0, 0);
         rip = machine_reg(m, UC_X86_REG_RIP);
+        if (m->vt.stopped_at_block && rip != m->vt.stopped_va) {
+            /* Unicorn 2.1.1 leaves RIP where it last synchronised it (an
+             * access hook's instruction) when a block hook stops the run
+             * while access hooks and code hooks both exist (TLB precise
+             * mode): the block did not run, RIP is its start. */
+            rip = m->vt.stopped_va;
+            machine_set_reg(m, UC_X86_REG_RIP, rip);
+        }
         vtime_settle(m, rip);
         bool stepped = m->stepping;
         m->vt.precise = false;

@@ -121,6 +121,7 @@ void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user)
             stop = true; /* an interrupt waited for IF: it can be taken here */
         if (stop) {
             vt->stopped_at_block = true;
+            vt->stopped_va = va;
             vt->stopped_size = size;
             uc_emu_stop(uc);
             return;

@@ -35,7 +35,8 @@ struct vtime {
     bool precise;             /* stepping to the deadline: count after the run */
     bool poll_irq;            /* an interrupt waits for RFLAGS.IF: check every block */
     bool stopped_at_block;    /* the block hook stopped the run */
-    uint32_t stopped_size;    /* ... in front of a block of this size */
+    uint64_t stopped_va;      /* ... in front of the block at this address */
+    uint32_t stopped_size;    /* ... of this size */
     bool started;             /* a block started in this run */
     bool accounted;           /* the current block's count is in now */
     unsigned io_in_block;     /* port instructions run so far in this block */
