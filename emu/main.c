@@ -20,6 +20,8 @@ static const struct command commands[] = {
     { "selftest", "walk", cmd_selftest_walk,
       "compare the MMU walker with QEMU's and with an SDM rules oracle" },
     { "bench", "walk", cmd_bench_walk, "nanoseconds per page walk, for each paging mode" },
+    { "bench", "tlb", cmd_bench_tlb,
+      "the TLB model on the machine: speed (fast, precise) and reach (4 KB vs 2 MB pages)" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

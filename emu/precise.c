@@ -205,10 +205,12 @@ static void on_access(uc_engine *uc, uc_mem_type type, uint64_t pa, int size, in
     uint64_t va = vpage | (pa & 0xfff);
     tm->c.data_hooks++;
     forget(tm->cur, 2);
+    tm->in_access = true;
     struct tlbm_answer a;
     if (!take(tm->fill_data, vpage, access, &a)) {
         present(m, va, access, &a);
         if (!a.ok || page_of(a.w.pa) != page_of(pa)) {
+            tm->in_access = false;
             mismatch(m, va, access, pa, &a);
             return;
         }
@@ -220,6 +222,7 @@ static void on_access(uc_engine *uc, uc_mem_type type, uint64_t pa, int size, in
         if (access == MMU_READ)
             tm->skip_reads = 2;
     }
+    tm->in_access = false;
 }
 
 static void fetch(struct machine *m, uint64_t va)
@@ -240,6 +243,7 @@ static void on_block(uc_engine *uc, uint64_t va, uint32_t size, void *user)
     (void)uc;
     if (m->raising || m->stop != STOP_NONE)
         return;
+    tlbm_safe_point(m);
     tm->c.fetch_blocks++;
     fetch(m, va);
     uint64_t last = va + (size ? size - 1 : 0);

@@ -88,7 +88,12 @@ void machine_stats_json(struct machine *m, FILE *out, double wall)
     fprintf(out, "},\n  \"port_reads\": %" PRIu64 ",\n  \"port_writes\": %" PRIu64
                  ",\n  \"mmio_reads\": %" PRIu64 ",\n  \"mmio_writes\": %" PRIu64
                  ",\n  \"disk_reads\": %" PRIu64 ",\n  \"disk_writes\": %" PRIu64
-                 ",\n  \"disk_errors\": %" PRIu64 "\n}\n",
+                 ",\n  \"disk_errors\": %" PRIu64,
             s->port_reads, s->port_writes, s->mmio_reads, s->mmio_writes, s->disk_reads,
             s->disk_writes, s->disk_errors);
+    if (m->tlbm) {
+        fputs(",\n  \"tlb\": ", out);
+        tlbm_print_json(m, out);
+    }
+    fputs("\n}\n", out);
 }

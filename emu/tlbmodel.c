@@ -60,6 +60,14 @@ static bool qset_has(const struct tlbm *tm, uint64_t key)
 void tlbm_flush_qemu(struct machine *m, uint64_t *why)
 {
     struct tlbm *tm = m->tlbm;
+    if (tm->in_access) {
+        /* Inside Unicorn's access hook QEMU still uses the TLB entry of the
+         * access being made: flushing now would pull it from under it (a
+         * crash).  The next fill or block, whichever comes first, flushes. */
+        if (!tm->flush_pending)
+            tm->flush_pending = why;
+        return;
+    }
     uc_ctl_flush_tlb(m->uc);
     (*why)++;
     tm->qcount = 0;
@@ -204,9 +212,20 @@ void tlbm_free(struct machine *m)
 
 /* ---- fills ---------------------------------------------------------------- */
 
+void tlbm_safe_point(struct machine *m)
+{
+    struct tlbm *tm = m->tlbm;
+    if (tm->flush_pending) {
+        uint64_t *why = tm->flush_pending;
+        tm->flush_pending = NULL;
+        tlbm_flush_qemu(m, why);
+    }
+}
+
 bool tlbm_fill_translate(struct machine *m, uint64_t va, enum mmu_access access, unsigned flags,
                          struct mmu_walk *w)
 {
+    tlbm_safe_point(m);
     if (m->tlbm->mode == TLBM_PRECISE)
         return precise_fill_translate(m, va, access, flags, w);
     return tlbm_access(m, va, access, flags, w);
@@ -231,9 +250,11 @@ void tlbm_filled(struct machine *m, uint64_t va, enum mmu_access access,
     unsigned cls = class_of_shift(shift);
     if (tm->t->holder[side][1][cls] < 0 && tm->t->holder[side][2][cls] < 0)
         tm->c.uncached_fills++;
-    qset_add(m, qkey(va & ~(w->page_size - 1), shift, side));
+    /* The alias map first: it may flush QEMU's TLB, and what QEMU is about
+     * to hold must be recorded after that. */
     if (tm->mode == TLBM_PRECISE && side == TLB_SIDE_D)
         precise_filled(m, va, w->pa);
+    qset_add(m, qkey(va & ~(w->page_size - 1), shift, side));
 }
 
 /* ---- events ----------------------------------------------------------------- */

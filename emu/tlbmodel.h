@@ -108,6 +108,9 @@ struct tlbm {
     struct tlbm_answer cur[2];
     unsigned skip_reads;         /* hook calls of a split read still to come */
 
+    bool in_access;              /* inside Unicorn's access hook (precise.c) */
+    uint64_t *flush_pending;     /* a flush asked for there: its counter */
+
     bool replaced;               /* an entry QEMU may hold was rewritten in place */
     uint64_t replaced_target;    /* ... and the page it translated to */
 
@@ -131,8 +134,10 @@ bool tlbm_fill_translate(struct machine *m, uint64_t va, enum mmu_access access,
 void tlbm_filled(struct machine *m, uint64_t va, enum mmu_access access,
                  const struct mmu_walk *w, uc_tlb_entry *e);
 
-/* Flush QEMU's TLB and forget what it held. */
+/* Flush QEMU's TLB and forget what it held (counted in *why); asked for
+ * inside the access hook, at the next tlbm_safe_point(). */
 void tlbm_flush_qemu(struct machine *m, uint64_t *why);
+void tlbm_safe_point(struct machine *m);
 
 /* Events (observe.c, machine.c). */
 void tlbm_invlpg(struct machine *m, uint64_t va);
