@@ -4,25 +4,9 @@
 # inconsistent options exit 2 with a message naming the problem, the
 # statistics appear where promised.
 mmulab=$1 kernel=$2
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
+. "$(dirname "$0")/tap.sh"
 
-# expect STATUS PATTERN DESCRIPTION -- ARGS...
-expect() {
-    status=$1 pattern=$2 desc=$3
-    shift 4
-    out=$("$mmulab" "$@" 2>&1)
-    got=$?
-    if [ "$got" -eq "$status" ] && printf '%s' "$out" | grep -q -- "$pattern"; then
-        ok "$desc"
-    else
-        notok "$desc (exit $got, output: $(printf '%s' "$out" | head -n 3 | tr '\n' '|'))"
-    fi
-}
-
-echo "1..13"
+plan 13
 expect 0 "--tlb SPEC" "run --help lists --tlb" -- run --help
 expect 0 "--tlb-mode MODE" "run --help lists --tlb-mode" -- run --help
 expect 2 'unknown structure "l3d"' "a bad structure in --tlb" -- run --tlb l3d:4k=8
