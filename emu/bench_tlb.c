@@ -41,7 +41,7 @@ enum { OPT_JSON = 1, OPT_ITERATIONS, OPT_ACCESSES, OPT_REPEAT, OPT_MAX_WS };
 static const struct cli_option options[] = {
     { "json", NULL, OPT_JSON, "print the figures as one JSON object" },
     { "iterations", "N", OPT_ITERATIONS,
-      "iterations of the speed loop (default 10000000; precise mode: a fifth)" },
+      "iterations of the speed loop (default 30000000; precise mode: 1/20)" },
     { "accesses", "N", OPT_ACCESSES, "measured reads per working set (default 200000)" },
     { "repeat", "N", OPT_REPEAT, "speed runs per configuration, the best counts (default 3)" },
     { "max-ws", "SIZE", OPT_MAX_WS, "largest working set of the sweep (default 1G)" },
@@ -211,7 +211,7 @@ static void print_size(char *buf, size_t len, uint64_t bytes)
 int cmd_bench_tlb(int argc, char **argv)
 {
     bool json = false;
-    uint64_t iterations = 10000000, accesses = 200000, repeat = 3, max_ws = 1ull << 30;
+    uint64_t iterations = 30000000, accesses = 200000, repeat = 3, max_ws = 1ull << 30;
     struct cli c;
     cli_begin(&c, &command, argc, argv);
     for (int id; (id = cli_next(&c));) {
@@ -245,7 +245,7 @@ int cmd_bench_tlb(int argc, char **argv)
     struct speed speed[] = {
         { "no model", false, TLBM_FAST, iterations, 0 },
         { "skylake, fast mode", true, TLBM_FAST, iterations, 0 },
-        { "skylake, precise mode", true, TLBM_PRECISE, iterations / 5, 0 },
+        { "skylake, precise mode", true, TLBM_PRECISE, iterations / 20, 0 },
     };
     for (uint64_t r = 0; r < repeat; r++) {
         for (size_t i = 0; i < sizeof speed / sizeof speed[0]; i++) {
