@@ -319,7 +319,8 @@ bool observe_scan(struct machine *m, const uint8_t *code, uint64_t va, uint64_t 
             return false;
         }
     }
-    qsort(m->sites, m->nsites, sizeof *m->sites, by_address);
+    if (m->nsites) /* a kernel without sites has no array (qsort wants one) */
+        qsort(m->sites, m->nsites, sizeof *m->sites, by_address);
     return true;
 fail:
     cs_free(in, 1);
