@@ -143,7 +143,7 @@ static void forget(struct tlbm_answer *list, unsigned n)
         list[i].valid = false;
 }
 
-void precise_forget(struct machine *m)
+static void precise_forget(struct machine *m)
 {
     struct tlbm *tm = m->tlbm;
     forget(tm->fill_data, TLBM_PENDING);

@@ -19,8 +19,9 @@
  * holds it at the first level, by promotion or fill), for the kind of
  * access that missed only (read/write: the data side; fetch: the
  * instruction side).  When an entry leaves a first-level structure
- * (eviction, invalidation, replacement; the model's drop hook), QEMU's TLB
- * is flushed if the qset says QEMU may hold that translation.  Unicorn
+ * (eviction, invalidation; the model's drop hook), QEMU's TLB is flushed if
+ * the qset says QEMU may hold that translation; an entry rewritten in place
+ * by a walk only if the walk found another page.  Unicorn
  * offers only a full flush (uc_ctl_flush_tlb, about 0.5 us); the qset keeps
  * those flushes to the evictions that matter.  docs/tlb.md, "The model in
  * the machine", says what this buys in each mode.
@@ -90,10 +91,6 @@ struct tlbm {
     /* The qset (open addressing, linear probing). */
     struct tlbm_qslot *qset;
     uint32_t qmask, qcount, epoch;
-    /* first_level[si]: structure si is the first level for some page size
-     * of a side (a drop from it must leave QEMU's TLB). */
-    bool first_level[TLB_MAX_STRUCTS];
-    uint8_t sides[TLB_MAX_STRUCTS];  /* bit 0: data side, bit 1: instruction side */
 
     /* Precise mode (precise.c). */
     struct tlbm_rmap *rmap;      /* indexed by physical page, RAM only */
@@ -157,6 +154,5 @@ void precise_filled(struct machine *m, uint64_t va, uint64_t pa);
 /* The fill hook's translation in precise mode (see precise.c). */
 bool precise_fill_translate(struct machine *m, uint64_t va, enum mmu_access access,
                             unsigned flags, struct mmu_walk *w);
-void precise_forget(struct machine *m);
 
 #endif /* EMU_TLBMODEL_H */
