@@ -248,8 +248,13 @@ void tlbm_filled(struct machine *m, uint64_t va, enum mmu_access access,
         return; /* linear = physical: nothing cached, nothing to invalidate */
     unsigned shift = (unsigned)__builtin_ctzll(w->page_size);
     unsigned cls = class_of_shift(shift);
-    if (tm->t->holder[side][1][cls] < 0 && tm->t->holder[side][2][cls] < 0)
+    if (tm->t->holder[side][1][cls] < 0 && tm->t->holder[side][2][cls] < 0) {
+        /* The model caches no page of this size on this side: QEMU must
+         * not keep it either, past this access (the next fill or block). */
         tm->c.uncached_fills++;
+        if (!tm->flush_pending)
+            tm->flush_pending = &tm->c.flushes_uncached;
+    }
     /* The alias map first: it may flush QEMU's TLB, and what QEMU is about
      * to hold must be recorded after that. */
     if (tm->mode == TLBM_PRECISE && side == TLB_SIDE_D)
@@ -308,9 +313,10 @@ void tlbm_print_stats(struct machine *m, FILE *out)
     fprintf(out, "machine: %" PRIu64 " QEMU-TLB fills answered by the model (%" PRIu64
                  " of a page size the model does not cache); QEMU TLB flushed %" PRIu64
                  " times for evictions and invalidations, %" PRIu64 " for aliases, %" PRIu64
-                 " when its record was full; %" PRIu64 " INVPCID emulated\n",
+                 " when its record was full, %" PRIu64 " after uncached fills; %" PRIu64
+                 " INVPCID emulated\n",
             c->fills, c->uncached_fills, c->flushes_drop, c->flushes_alias, c->flushes_full,
-            c->invpcid);
+            c->flushes_uncached, c->invpcid);
     if (tm->mode == TLBM_PRECISE)
         fprintf(out, "precise: %" PRIu64 " data accesses and %" PRIu64
                      " blocks of fetches presented by hooks\n",
@@ -324,11 +330,12 @@ void tlbm_print_json(struct machine *m, FILE *out)
     fprintf(out, "{\"mode\":\"%s\",\"check\":%s,\"qemu_fills\":%" PRIu64
                  ",\"uncached_fills\":%" PRIu64 ",\"qemu_flushes_drop\":%" PRIu64
                  ",\"qemu_flushes_alias\":%" PRIu64 ",\"qemu_flushes_full\":%" PRIu64
-                 ",\"invpcid_emulated\":%" PRIu64 ",\"precise_data_hooks\":%" PRIu64
-                 ",\"precise_fetch_blocks\":%" PRIu64 ",\"model\":",
+                 ",\"qemu_flushes_uncached\":%" PRIu64 ",\"invpcid_emulated\":%" PRIu64
+                 ",\"precise_data_hooks\":%" PRIu64 ",\"precise_fetch_blocks\":%" PRIu64
+                 ",\"model\":",
             mode_name(tm->mode), tm->check ? "true" : "false", c->fills, c->uncached_fills,
-            c->flushes_drop, c->flushes_alias, c->flushes_full, c->invpcid, c->data_hooks,
-            c->fetch_blocks);
+            c->flushes_drop, c->flushes_alias, c->flushes_full, c->flushes_uncached, c->invpcid,
+            c->data_hooks, c->fetch_blocks);
     tlb_print_json(out, tm->t);
     fputs("}", out);
 }

@@ -48,6 +48,7 @@ struct tlbm_counters {
     uint64_t flushes_drop;       /* QEMU flushes: the model dropped what QEMU may hold */
     uint64_t flushes_alias;      /* precise: a physical page QEMU holds under another VA */
     uint64_t flushes_full;       /* the qset (or the alias map) was full */
+    uint64_t flushes_uncached;   /* after a fill of a size the model does not cache */
     uint64_t data_hooks;         /* precise: data accesses presented by the access hook */
     uint64_t fetch_blocks;       /* precise: blocks whose fetches were presented */
     uint64_t invpcid;            /* INVPCID instructions emulated */
@@ -132,7 +133,8 @@ void tlbm_filled(struct machine *m, uint64_t va, enum mmu_access access,
                  const struct mmu_walk *w, uc_tlb_entry *e);
 
 /* Flush QEMU's TLB and forget what it held (counted in *why); asked for
- * inside the access hook, at the next tlbm_safe_point(). */
+ * inside the access hook, at the next tlbm_safe_point() (the next fill or,
+ * in precise mode, block). */
 void tlbm_flush_qemu(struct machine *m, uint64_t *why);
 void tlbm_safe_point(struct machine *m);
 
