@@ -17,10 +17,13 @@
 #include "emu/log.h"
 #include "emu/machine.h"
 #include "emu/report.h"
+#include "emu/tlbmodel.h"
 #include "loader/elf.h"
+#include "mmu/tlb.h"
 
 enum { OPT_KERNEL = 1, OPT_RAM, OPT_DISK, OPT_DISK_RO, OPT_MAX_INSNS, OPT_TRACE, OPT_EVENTS,
-       OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE, OPT_GDB, OPT_GDB_WAIT };
+       OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE, OPT_GDB, OPT_GDB_WAIT,
+       OPT_TLB, OPT_TLB_MODE, OPT_TLB_CHECK, OPT_STATS };
 
 static const struct cli_option options[] = {
     { "kernel", "ELF", OPT_KERNEL, "boot this kernel (default: mmulab's own, built in)" },
@@ -36,6 +39,12 @@ static const struct cli_option options[] = {
     { "console", "FILE", OPT_CONSOLE, "write the console (UART, port 0xE9) to FILE" },
     { "gdb", "PORT", OPT_GDB, "serve gdb on 127.0.0.1:PORT (0: any free port, printed)" },
     { "gdb-wait", NULL, OPT_GDB_WAIT, "with --gdb: wait for gdb before the first instruction" },
+    { "tlb", "SPEC", OPT_TLB, "model the TLBs: skylake, zen2, tiny, or a spec (docs/tlb.md)" },
+    { "tlb-mode", "MODE", OPT_TLB_MODE,
+      "fast (default: the model answers QEMU's TLB misses) or precise (every access)" },
+    { "tlb-check", NULL, OPT_TLB_CHECK,
+      "report stale TLB entries used (missing invalidations) on stderr and --events" },
+    { "stats", NULL, OPT_STATS, "print the machine's and the TLB model's counters on stderr" },
     { NULL, NULL, 0, NULL },
 };
 
@@ -43,6 +52,7 @@ static const struct cli_command command = {
     .name = "run",
     .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--max-insns N] [--trace FILE]\n"
              "                  [--events FILE] [--stats-json FILE] [--cmdline TEXT]\n"
+             "                  [--tlb SPEC [--tlb-mode fast|precise] [--tlb-check]] [--stats]\n"
              "                  [--gdb PORT [--gdb-wait]]",
     .summary =
         "Boots an ELF64 kernel on the emulated machine (one x86-64 CPU whose every\n"
@@ -50,6 +60,17 @@ static const struct cli_command command = {
         "console, a local APIC timer, disks, an exit port) and runs it.  Virtual time\n"
         "counts executed instructions, so the same kernel, disks and arguments give the\n"
         "same output, instruction count and event log on every run.\n"
+        "\n"
+        "With --tlb, translations go through a model of the processor's TLBs and\n"
+        "paging-structure caches (docs/tlb.md): a cached translation is used until it\n"
+        "is evicted or invalidated, stale or not, as on hardware.  Fast mode asks the\n"
+        "model when QEMU's own TLB misses: about as fast as without a model; first-\n"
+        "level hits are lower bounds, walks and fills exact for data accesses with\n"
+        "fifo or random replacement or without evictions (approximate otherwise).\n"
+        "Precise mode presents every access: exact counts under every policy, fully\n"
+        "deterministic, some 30 times slower.  --tlb-check sees what the model sees:\n"
+        "every access in precise mode, QEMU's TLB misses in fast mode.  Without --tlb\n"
+        "there is no model: QEMU's TLB caches what the walker answers.\n"
         "\n"
         "Exit status: the value the guest writes to the exit port; 121 triple fault,\n"
         "122 instruction limit, 123 halted with nothing to wake it, 124 machine error,\n"
@@ -67,6 +88,9 @@ struct run_args {
     const char *disk[DEV_DISK_MAX];
     bool disk_ro[DEV_DISK_MAX];
     unsigned ndisks;
+    bool tlb, tlb_check, print_stats;
+    int tlb_mode;              /* enum tlbm_mode, or -1 when not given */
+    struct tlb_config tlb_cfg;
 };
 
 static FILE *open_output(const char *cmd, const char *path)
@@ -134,17 +158,34 @@ static void parse(int argc, char **argv, struct run_args *a)
         case OPT_CONSOLE: a->console = c.value; break;
         case OPT_GDB: a->gdb = true, a->gdb_port = (unsigned)cli_u64(&c, 0, 65535); break;
         case OPT_GDB_WAIT: a->gdb_wait = true; break;
+        case OPT_TLB: {
+            char err[256];
+            if (!tlb_parse(c.value, &a->tlb_cfg, err, sizeof err))
+                cli_usage_error(&c, "--tlb: %s", err);
+            a->tlb = true;
+            break;
+        }
+        case OPT_TLB_MODE: {
+            static const char *const modes[] = { "fast", "precise", NULL };
+            a->tlb_mode = cli_choice(&c, modes) == 1 ? TLBM_PRECISE : TLBM_FAST;
+            break;
+        }
+        case OPT_TLB_CHECK: a->tlb_check = true; break;
+        case OPT_STATS: a->print_stats = true; break;
         }
     }
     if (a->gdb_wait && !a->gdb)
         cli_usage_error(&c, "--gdb-wait needs --gdb PORT");
     if (c.i < argc)
         cli_usage_error(&c, "unexpected argument '%s'", argv[c.i]);
+    if (!a->tlb && (a->tlb_mode >= 0 || a->tlb_check))
+        cli_usage_error(&c, "--%s needs a TLB model: give --tlb SPEC",
+                        a->tlb_check ? "tlb-check" : "tlb-mode");
 }
 
 int cmd_run(int argc, char **argv)
 {
-    struct run_args a = { .ram = 128ull << 20 };
+    struct run_args a = { .ram = 128ull << 20, .tlb_mode = -1 };
     parse(argc, argv, &a);
 
     int status = 1;
@@ -156,7 +197,10 @@ int cmd_run(int argc, char **argv)
     }
     char *uart_in = a.uart_input ? unescape(a.uart_input) : NULL;
     struct machine_config cfg = { .ram_size = a.ram, .max_insns = a.max_insns,
-                                  .console = stdout, .uart_input = uart_in };
+                                  .console = stdout, .uart_input = uart_in,
+                                  .tlb = a.tlb ? &a.tlb_cfg : NULL,
+                                  .tlb_mode = a.tlb_mode < 0 ? TLBM_FAST : a.tlb_mode,
+                                  .tlb_check = a.tlb_check };
     for (unsigned i = 0; i < a.ndisks; i++) {
         cfg.disk_path[i] = a.disk[i];
         cfg.disk_read_only[i] = a.disk_ro[i];
@@ -191,6 +235,8 @@ int cmd_run(int argc, char **argv)
     fflush(cfg.console);
     if (m->stop != STOP_EXIT_PORT)
         machine_report(m, stderr);
+    if (a.print_stats)
+        machine_print_stats(m, stderr);
     if (a.stats) {
         FILE *f = open_output("run", a.stats);
         if (f) {

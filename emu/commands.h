@@ -10,6 +10,7 @@ int cmd_run(int argc, char **argv);
 int cmd_selftest_walk(int argc, char **argv);
 int cmd_bench_walk(int argc, char **argv);
 int cmd_bench_machine(int argc, char **argv);
+int cmd_bench_tlb(int argc, char **argv);
 
 
 

@@ -24,6 +24,7 @@
 
 #include "emu/log.h"
 #include "emu/machine.h"
+#include "emu/tlbmodel.h"
 #include "shared/x86.h"
 
 /* Exceptions that push an error code (SDM Table 6-1). */
@@ -85,8 +86,11 @@ static bool system_access(struct machine *m, uint64_t va, void *buf, unsigned le
         unsigned n = 0x1000 - ((va + done) & 0xfff);
         if (n > len - done)
             n = len - done;
-        if (!mmu_translate(&m->mmu, va + done, write ? MMU_WRITE : MMU_READ,
-                           write ? 0 : MMU_IMPLICIT, &w)) {
+        enum mmu_access access = write ? MMU_WRITE : MMU_READ;
+        unsigned flags = write ? 0 : MMU_IMPLICIT;
+        /* Through the TLB model if there is one, as a processor's are. */
+        if (!(m->tlbm ? tlbm_access(m, va + done, access, flags, &w)
+                      : mmu_translate(&m->mmu, va + done, access, flags, &w))) {
             if (w.fault == MMU_FAULT_GP)
                 set_fault(nested, X86_VEC_GP, 0, ev);
             else {

@@ -14,8 +14,11 @@
  *     another context asks again.
  * A refused fill makes Unicorn stop with an exception; the walk record is
  * kept for the run loop, which delivers the #PF (or #GP) through the IDT.
+ * With a TLB model attached (tlbmodel.h) the model answers instead of a
+ * bare walk, and QEMU may cache only the side (data or fetch) that missed.
  */
 #include "emu/machine.h"
+#include "emu/tlbmodel.h"
 #include "shared/x86.h"
 
 /* Implicit supervisor accesses QEMU makes at CPL 3 (descriptor loads, the
@@ -38,6 +41,25 @@ static bool in_system_tables(struct machine *m, uint64_t va)
            (m->tr_limit && va <= m->tr_base + m->tr_limit && va + 0xfff >= m->tr_base);
 }
 
+/* The context of an access to the page of va: privilege (CPL, RFLAGS.AC)
+ * set in the MMU, and the flags of the translation (implicit supervisor
+ * accesses).  The CPL is re-read while an instruction that may change it
+ * runs; the block hook settles it once the instruction is done. */
+unsigned machine_access_flags(struct machine *m, uint64_t va, enum mmu_access access)
+{
+    if (m->regs_stale)
+        machine_sync_paging(m);
+    if (m->cpl_stale)
+        m->cpl = machine_reg(m, UC_X86_REG_CS) & 3;
+    unsigned flags = 0;
+    if (m->cpl == 3 && access != MMU_FETCH && in_system_tables(m, va & ~0xfffull))
+        flags |= MMU_IMPLICIT;
+    bool ac = m->cpl < 3 && m->mmu.paging.smap &&
+              (machine_reg(m, UC_X86_REG_RFLAGS) & X86_RFLAGS_AC);
+    mmu_set_privilege(&m->mmu, m->cpl, ac, 0);
+    return flags;
+}
+
 bool machine_fill_hook(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e, void *user)
 {
     struct machine *m = user;
@@ -50,24 +72,14 @@ bool machine_fill_hook(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entr
         e->perms = UC_PROT_ALL;
         return true;
     }
-    if (m->regs_stale)
-        machine_sync_paging(m);
-    if (m->cpl_stale) {
-        m->cpl = machine_reg(m, UC_X86_REG_CS) & 3;
-        m->cpl_stale = false;
-    }
-
     enum mmu_access access = type == UC_MEM_WRITE ? MMU_WRITE
                            : type == UC_MEM_FETCH ? MMU_FETCH : MMU_READ;
-    unsigned flags = 0;
-    if (m->cpl == 3 && access != MMU_FETCH && in_system_tables(m, va))
-        flags |= MMU_IMPLICIT;
-    bool ac = m->cpl < 3 && m->mmu.paging.smap &&
-              (machine_reg(m, UC_X86_REG_RFLAGS) & X86_RFLAGS_AC);
-    mmu_set_privilege(&m->mmu, m->cpl, ac, 0);
+    unsigned flags = machine_access_flags(m, va, access);
 
     struct mmu_walk w;
-    if (!mmu_translate(&m->mmu, va, access, flags, &w)) {
+    bool ok = m->tlbm ? tlbm_fill_translate(m, va, access, flags, &w)
+                      : mmu_translate(&m->mmu, va, access, flags, &w);
+    if (!ok) {
         m->stats.fill_faults++;
         m->fill_fault = true;
         m->fault_walk = w;
@@ -77,5 +89,7 @@ bool machine_fill_hook(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entr
     e->perms = (uc_prot)(((w.rights & MMU_R) ? UC_PROT_READ : 0) |
                          ((w.rights & MMU_W) && w.dirty ? UC_PROT_WRITE : 0) |
                          ((w.rights & MMU_X) ? UC_PROT_EXEC : 0));
+    if (m->tlbm)
+        tlbm_filled(m, va, access, &w, e);
     return true;
 }

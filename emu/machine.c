@@ -11,6 +11,7 @@
 
 #include "emu/log.h"
 #include "emu/machine.h"
+#include "emu/tlbmodel.h"
 #include "shared/x86.h"
 
 /* Unicorn zeroes its whole translation buffer on every flush: keep it small. */
@@ -102,6 +103,20 @@ size_t machine_virt_write(struct machine *m, uint64_t va, const void *buf, size_
     return virt_copy(m, va, (uint8_t *)buf, len, true);
 }
 
+void machine_sync_cs(struct machine *m)
+{
+    uint64_t cs = machine_reg(m, UC_X86_REG_CS);
+    unsigned cpl = cs & 3;
+    if (cpl != m->cpl)
+        machine_event(m, "privilege: CPL %u -> %u (CS 0x%" PRIx64 ")", m->cpl, cpl, cs);
+    m->cpl = (uint8_t)cpl;
+    m->cpl_stale = false;
+    if (cs != m->code32_cs) { /* the descriptor is read once per selector loaded */
+        m->code32 = machine_cs_is_32bit(m, cs);
+        m->code32_cs = (uint16_t)cs;
+    }
+}
+
 void machine_sync_paging(struct machine *m)
 {
     struct mmu_regs r = {
@@ -112,7 +127,15 @@ void machine_sync_paging(struct machine *m)
     uc_x86_msr efer = { X86_MSR_EFER, 0 };
     uc_reg_read(m->uc, UC_X86_REG_MSR, &efer);
     r.efer = efer.value;
+    if (r.cr3 & X86_CR3_NOFLUSH) {
+        /* QEMU 5.0 stores the source's bit 63 in CR3; the SDM does not (it
+         * only says whether MOV to CR3 invalidates, observe.c). */
+        r.cr3 &= ~X86_CR3_NOFLUSH;
+        machine_set_reg(m, UC_X86_REG_CR3, r.cr3);
+    }
     if (memcmp(&r, &m->mmu.regs, sizeof r) != 0) {
+        if (m->tlbm) /* the old values are still in m->mmu.regs */
+            tlbm_regs_changed(m, &m->mmu.regs, &r);
         struct mmu_walk gp;
         if (!mmu_set_regs(&m->mmu, &r, &gp))
             machine_event(m, "paging: PDPTE load failed (reserved bit), keeping old PDPTEs");
@@ -234,6 +257,10 @@ struct machine *machine_new(const struct machine_config *cfg, char *err, size_t 
     }
     if (cfg->trace && !(m->trace = trace_new(m, cfg->trace, err, errlen)))
         goto bad;
+    /* Last: precise mode's block hook must run after virtual time's. */
+    if (cfg->tlb && !tlbm_attach(m, cfg->tlb, (enum tlbm_mode)cfg->tlb_mode, cfg->tlb_check, err,
+                                 errlen))
+        goto bad;
     return m;
 bad:
     machine_free(m);
@@ -248,6 +275,7 @@ void machine_free(struct machine *m)
         if (m->disk[i].file)
             fclose(m->disk[i].file);
     trace_free(m->trace);
+    tlbm_free(m);
     ucfix_free(m);
     vtime_free(m);
     fault_exact_free(m);

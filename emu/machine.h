@@ -9,6 +9,8 @@
  *   deliver.c   exceptions and interrupts through the guest's IDT (SDM Vol. 3A ch. 6)
  *   syscall.c   SYSCALL (SYSRET runs natively)
  *   observe.c   privileged instructions the MMU must know about (INVLPG, MOV CRn, ...)
+ *   tlbmodel.c  the TLB model attached (--tlb), QEMU's TLB kept coherent with it;
+ *               precise.c: precise mode's per-access hooks
  *   vtime.c     virtual time: instructions counted per basic block
  *   io.c        port and memory-mapped I/O dispatch to devices
  *   run.c       the run loop
@@ -32,6 +34,8 @@
 struct machine;
 struct trace;
 struct gdbtarget;
+struct tlb_config;
+struct tlbm;
 
 /* What a machine is built from. */
 struct machine_config {
@@ -43,6 +47,9 @@ struct machine_config {
     const char *uart_input;               /* bytes the UART receives, or NULL */
     FILE *events;                         /* --events, or NULL */
     FILE *trace;                          /* --trace, or NULL */
+    const struct tlb_config *tlb;         /* attach a TLB model (--tlb), or NULL */
+    int tlb_mode;                         /* enum tlbm_mode (emu/tlbmodel.h) */
+    bool tlb_check;                       /* its missing-invalidation detector */
 };
 
 /* A pending exception or interrupt, with everything delivery needs. */
@@ -169,6 +176,7 @@ struct machine {
     uc_context *fix_ctx;       /* ucfix.c */
     size_t cr2_offset, old_exception_offset, error_code_offset, is_int_offset;
 
+    struct tlbm *tlbm;         /* the TLB model, or NULL (tlbmodel.c) */
     struct trace *trace;
     struct gdbtarget *gdb;     /* the debugger's view (gdbtarget.c), or NULL */
     uint64_t gdb_block_at;     /* ... which looks at blocks from this virtual time on */
@@ -199,6 +207,8 @@ void machine_set_reg(struct machine *m, int reg, uint64_t value);
 
 /* Re-read the paging registers from Unicorn into the MMU. */
 void machine_sync_paging(struct machine *m);
+/* Re-read CS: the CPL, and whether the code segment is a 32-bit one. */
+void machine_sync_cs(struct machine *m);
 
 /* Stop the machine with an error message (printf-style). */
 void machine_fail(struct machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -211,6 +221,9 @@ void machine_event(struct machine *m, const char *fmt, ...) __attribute__((forma
 /* fill.c */
 bool machine_fill_hook(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e,
                        void *user);
+/* The privilege context of an access to va's page, set in the MMU; returns
+ * the translation's flags (MMU_IMPLICIT). */
+unsigned machine_access_flags(struct machine *m, uint64_t va, enum mmu_access access);
 
 /* raise.c */
 bool raise_init(struct machine *m, char *err, size_t errlen);

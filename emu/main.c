@@ -22,6 +22,8 @@ static const struct command commands[] = {
     { "bench", "walk", cmd_bench_walk, "nanoseconds per page walk, for each paging mode" },
     { "bench", "machine", cmd_bench_machine,
       "the machine against raw Unicorn; TLB fill, system call, page fault, boot" },
+    { "bench", "tlb", cmd_bench_tlb,
+      "the TLB model on the machine: speed (fast, precise) and reach (4 KB vs 2 MB pages)" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

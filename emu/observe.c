@@ -11,11 +11,18 @@
  *   INVLPG      tell the MMU now (an invalidation may always happen early);
  *               and because QEMU caches large pages as 4 KB entries and its
  *               INVLPG drops one 4 KB entry, flush QEMU's whole TLB when the
- *               address lies in a 2 MB or 1 GB page;
- *   MOV CRn, WRMSR, INVPCID
+ *               address lies in a 2 MB or 1 GB page; with a TLB model, the
+ *               model invalidates (tlbmodel.c keeps QEMU's TLB in step);
+ *   MOV CRn, WRMSR
  *               mark the paging registers stale; they are re-read from
  *               Unicorn (authoritative, after the instruction ran) at the
- *               next block or translation, whichever comes first;
+ *               next block or translation, whichever comes first (the TLB
+ *               model hears of CR0/CR4 changes then, machine_sync_paging);
+ *               a MOV to CR3 tells the TLB model now, with the source
+ *               operand (bit 63: CR4.PCIDE's no-flush bit), because loading
+ *               the same value again still invalidates;
+ *   INVPCID     emulated and skipped: QEMU 5.0 (Unicorn 2.1) raises #UD for
+ *               it although our CPUID offers it;
  *   LGDT, ...   mark the cached descriptor-table bases stale;
  *   IRET, SYSRET, far RET
  *               mark the CPL stale (it may drop to 3, and CS may become a
@@ -30,6 +37,7 @@
 
 #include "emu/machine.h"
 #include "emu/observe.h"
+#include "emu/tlbmodel.h"
 #include "shared/x86.h"
 
 static const char *const kind_names[OBS_COUNT] = {
@@ -92,6 +100,71 @@ static const struct observe_site *find_site(const struct machine *m, uint64_t va
     return lo < m->nsites && m->sites[lo].va == va ? &m->sites[lo] : NULL;
 }
 
+/* Raise an exception at the instruction of a site, from its hook: deliver
+ * it now and let execution go on at the handler (writing RIP in a code hook
+ * redirects it; the instruction does not run).  CPL 0 only: from CPL 3 the
+ * delivery would need a privilege change, which cannot run inside a hook. */
+static void raise_at(struct machine *m, const struct observe_site *s, unsigned vector,
+                     uint32_t error_code, uint64_t cr2)
+{
+    struct event ev = { .vector = (uint8_t)vector, .has_error_code = true,
+                        .error_code = error_code, .cr2 = cr2, .rip = s->va };
+    vtime_cut_block(m, s->va);
+    m->stats.exceptions[vector]++;
+    deliver_event(m, &ev);
+    if (m->stop != STOP_NONE)
+        uc_emu_stop(m->uc);
+}
+
+/*
+ * INVPCID type, [descriptor] (SDM Vol. 2A): read the 16-byte descriptor
+ * (PCID in bits 11:0 of the first quadword, a linear address in the second)
+ * as the instruction would, check it, invalidate, and skip the instruction.
+ * Without a model QEMU's whole TLB is flushed (it does not know PCIDs: it
+ * holds the current address space only, which any type may invalidate).
+ */
+static void invpcid(struct machine *m, const struct observe_site *s)
+{
+    if (m->cpl != 0 || s->src == X86_REG_INVALID)
+        return; /* left to QEMU (#UD) */
+    if (m->regs_stale)
+        machine_sync_paging(m);
+    uint64_t type = machine_reg(m, uc_reg_of(s->src)), ea = effective_address(m, s);
+    uint64_t desc[2];
+    for (unsigned done = 0; done < sizeof desc;) {
+        uint64_t a = ea + done;
+        unsigned n = 0x1000 - (unsigned)(a & 0xfff);
+        if (n > sizeof desc - done)
+            n = (unsigned)sizeof desc - done;
+        struct mmu_walk w;
+        unsigned flags = machine_access_flags(m, a, MMU_READ);
+        bool ok = m->tlbm ? tlbm_access(m, a, MMU_READ, flags, &w)
+                          : mmu_translate(&m->mmu, a, MMU_READ, flags, &w);
+        if (!ok) {
+            if (w.fault == MMU_FAULT_PF)
+                raise_at(m, s, X86_VEC_PF, w.error_code, w.cr2);
+            else
+                raise_at(m, s, X86_VEC_GP, 0, 0);
+            return;
+        }
+        if (!machine_phys_read(m, w.pa, (uint8_t *)desc + done, n))
+            memset((uint8_t *)desc + done, 0xff, n);
+        done += n;
+    }
+    machine_event(m, "invpcid type %" PRIu64 ", PCID 0x%" PRIx64 ", address 0x%" PRIx64, type,
+                  desc[0], desc[1]);
+    if (!tlb_invpcid(&m->mmu, type > 3 ? 4 : (unsigned)type, desc[0], desc[1])) {
+        raise_at(m, s, X86_VEC_GP, 0, 0);
+        return;
+    }
+    if (m->tlbm)
+        m->tlbm->c.invpcid++;
+    else
+        uc_ctl_flush_tlb(m->uc);
+    machine_set_reg(m, UC_X86_REG_RIP, s->va + s->size);
+    vtime_cut_block(m, s->va + s->size);
+}
+
 static void on_site(uc_engine *uc, uint64_t va, uint32_t size, void *user)
 {
     struct machine *m = user;
@@ -105,22 +178,32 @@ static void on_site(uc_engine *uc, uint64_t va, uint32_t size, void *user)
         uint64_t ea = effective_address(m, s);
         struct mmu_walk w;
         machine_event(m, "invlpg 0x%" PRIx64, ea);
+        if (m->tlbm)
+            tlbm_invlpg(m, ea);
         mmu_set_privilege(&m->mmu, 0, false, 0);
         if (mmu_translate(&m->mmu, ea, MMU_READ, MMU_DEBUG, &w) && w.page_size > X86_PAGE_4K)
             uc_ctl_flush_tlb(m->uc);
         break;
     }
     case OBS_MOV_CR:
-    case OBS_WRMSR:
-    case OBS_INVPCID:
+        if (m->tlbm && s->cr == 3 && s->src != X86_REG_INVALID)
+            tlbm_mov_cr3(m, machine_reg(m, uc_reg_of(s->src)));
         m->regs_stale = true;
-        m->vt.limit = 0; /* the block hook syncs (vtime_arm) */
+        vtime_attend(&m->vt); /* the block hook syncs */
+        break;
+    case OBS_WRMSR:
+        m->regs_stale = true;
+        vtime_attend(&m->vt);
+        break;
+    case OBS_INVPCID:
+        invpcid(m, s);
         break;
     case OBS_DESCRIPTOR:
         m->desc_stale = true;
         break;
     case OBS_PRIVILEGE:
-        m->cpl_stale = true;
+        m->cpl_stale = true; /* until the instruction is done: the next block */
+        vtime_attend(&m->vt);
         break;
     case OBS_RDTSC:
         /* Emulated and skipped: QEMU leaves the block here and goes on in a
@@ -152,6 +235,9 @@ static bool classify(const cs_insn *in, struct observe_site *s)
         if (x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
             x->operands[0].reg >= X86_REG_CR0 && x->operands[0].reg <= X86_REG_CR15) {
             s->kind = OBS_MOV_CR;
+            s->cr = (uint8_t)(x->operands[0].reg - X86_REG_CR0);
+            if (x->operands[1].type == X86_OP_REG)
+                s->src = x->operands[1].reg;
             return true;
         }
         return false;
@@ -160,6 +246,13 @@ static bool classify(const cs_insn *in, struct observe_site *s)
         return true;
     case X86_INS_INVPCID:
         s->kind = OBS_INVPCID;
+        if (x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+            x->operands[1].type == X86_OP_MEM) {
+            const x86_op_mem *mem = &x->operands[1].mem;
+            s->src = x->operands[0].reg;
+            s->base = mem->base, s->index = mem->index, s->scale = mem->scale;
+            s->disp = mem->disp, s->segment = mem->segment;
+        }
         return true;
     case X86_INS_LGDT: case X86_INS_LIDT: case X86_INS_LLDT: case X86_INS_LTR:
         s->kind = OBS_DESCRIPTOR;
@@ -203,7 +296,7 @@ bool observe_scan(struct machine *m, const uint8_t *code, uint64_t va, uint64_t 
         }
         struct observe_site s = { .va = in->address, .size = in->size,
                                   .base = X86_REG_INVALID, .index = X86_REG_INVALID,
-                                  .segment = X86_REG_INVALID };
+                                  .segment = X86_REG_INVALID, .src = X86_REG_INVALID };
         if (!classify(in, &s))
             continue;
         if (m->nsites == m->sites_cap) {
@@ -229,7 +322,8 @@ bool observe_scan(struct machine *m, const uint8_t *code, uint64_t va, uint64_t 
             return false;
         }
     }
-    qsort(m->sites, m->nsites, sizeof *m->sites, by_address);
+    if (m->nsites) /* a kernel without sites has no array (qsort wants one) */
+        qsort(m->sites, m->nsites, sizeof *m->sites, by_address);
     return true;
 fail:
     cs_free(in, 1);

@@ -21,10 +21,13 @@ struct observe_site {
     uint64_t va;
     uint8_t size;
     uint8_t kind;       /* enum observe_kind */
-    /* INVLPG's memory operand (Capstone register ids). */
+    /* INVLPG's and INVPCID's memory operand (Capstone register ids). */
     int base, index, segment;
     int scale;
     int64_t disp;
+    /* MOV to CRn: n and the source register; INVPCID: the type register. */
+    int src;
+    uint8_t cr;
 };
 
 const char *observe_kind_name(enum observe_kind k);

@@ -6,6 +6,7 @@
 #include "emu/log.h"
 #include "emu/machine.h"
 #include "emu/report.h"
+#include "emu/tlbmodel.h"
 
 static const char *stop_name(enum machine_stop s)
 {
@@ -45,6 +46,19 @@ void machine_report(struct machine *m, FILE *out)
     log_recent_blocks(m, out, 24);
 }
 
+void machine_print_stats(struct machine *m, FILE *out)
+{
+    const struct machine_stats *s = &m->stats;
+    const struct mmu_stats *ms = &m->mmu.stats;
+    fprintf(out, "mmulab statistics: %" PRIu64 " instructions, %" PRIu64 " blocks; QEMU-TLB fills %"
+                 PRIu64 " (%" PRIu64 " refused); walks %" PRIu64 ", entries read %" PRIu64
+                 ", A/D writes %" PRIu64 "\n",
+            m->vt.now, m->vt.nblocks, s->fills, s->fill_faults, ms->walks, ms->entry_reads,
+            ms->ad_writes);
+    if (m->tlbm)
+        tlbm_print_stats(m, out);
+}
+
 void machine_stats_json(struct machine *m, FILE *out, double wall)
 {
     const struct machine_stats *s = &m->stats;
@@ -78,7 +92,12 @@ void machine_stats_json(struct machine *m, FILE *out, double wall)
     fprintf(out, "},\n  \"port_reads\": %" PRIu64 ",\n  \"port_writes\": %" PRIu64
                  ",\n  \"mmio_reads\": %" PRIu64 ",\n  \"mmio_writes\": %" PRIu64
                  ",\n  \"disk_reads\": %" PRIu64 ",\n  \"disk_writes\": %" PRIu64
-                 ",\n  \"disk_errors\": %" PRIu64 "\n}\n",
+                 ",\n  \"disk_errors\": %" PRIu64,
             s->port_reads, s->port_writes, s->mmio_reads, s->mmio_writes, s->disk_reads,
             s->disk_writes, s->disk_errors);
+    if (m->tlbm) {
+        fputs(",\n  \"tlb\": ", out);
+        tlbm_print_json(m, out);
+    }
+    fputs("\n}\n", out);
 }

@@ -11,6 +11,9 @@ struct machine;
 /* Why it stopped, the registers, the last instructions executed. */
 void machine_report(struct machine *m, FILE *out);
 
+/* The main counters for people, and the TLB model's table if one is attached. */
+void machine_print_stats(struct machine *m, FILE *out);
+
 /* Every counter the machine keeps, as one JSON object. */
 void machine_stats_json(struct machine *m, FILE *out, double wall_seconds);
 

@@ -34,18 +34,7 @@ void machine_request_stop(struct machine *m, enum machine_stop why, int status)
 /* After an exit: bring the shadow state up to date with Unicorn. */
 static void refresh_shadow(struct machine *m)
 {
-    uint64_t cs = machine_reg(m, UC_X86_REG_CS);
-    unsigned cpl = cs & 3;
-    if (cpl != m->cpl || m->cpl_stale) {
-        if (cpl != m->cpl)
-            machine_event(m, "privilege: CPL %u -> %u (CS 0x%" PRIx64 ")", m->cpl, cpl, cs);
-        m->cpl = (uint8_t)cpl;
-        m->cpl_stale = false;
-    }
-    if (cs != m->code32_cs) {
-        m->code32 = machine_cs_is_32bit(m, cs);
-        m->code32_cs = (uint16_t)cs;
-    }
+    machine_sync_cs(m);
     machine_sync_paging(m);
     m->desc_stale = true;
 }
@@ -239,8 +228,11 @@ int machine_run(struct machine *m)
         uc_err e = uc_emu_start(m->uc, rip, m->stepping ? m->step_until : 0, 0, 0);
         rip = machine_reg(m, UC_X86_REG_RIP);
         if (m->vt.stopped_at_block && rip != m->vt.stopped_va) {
-            /* A block entered by a chained direct jump: QEMU stores RIP only
-             * when it leaves a block, so RIP still shows an earlier block. */
+            /* QEMU stores RIP only when it leaves a block, so RIP may show an
+             * earlier block: one that chained to this one by a direct jump,
+             * or (Unicorn 2.1.1, with access and code hooks both present, as
+             * in TLB precise mode) the last access hook's instruction.  The
+             * block did not run: RIP is its start. */
             rip = m->vt.stopped_va;
             machine_set_reg(m, UC_X86_REG_RIP, rip);
         }

@@ -112,7 +112,7 @@ static inline const struct icount_entry *lookup(struct machine *m, uint64_t va, 
 void vtime_arm(struct machine *m)
 {
     struct vtime *vt = &m->vt;
-    bool attend = m->raising || m->regs_stale || vt->precise || vt->poll_irq;
+    bool attend = m->raising || m->regs_stale || m->cpl_stale || vt->precise || vt->poll_irq;
     uint64_t limit = vt->deadline;
     if (m->gdb && m->gdb_block_at < limit) /* a debugger looks at blocks from then on */
         limit = m->gdb_block_at;
@@ -148,10 +148,11 @@ static void on_block_attend(struct machine *m, void *uc, uint64_t va, uint32_t s
     struct vtime *vt = &m->vt;
     if (m->raising)
         return; /* the machine's own privilege-change code is not guest time */
-    if (m->regs_stale) {
+    if (m->regs_stale)
         machine_sync_paging(m);
-        vtime_arm(m);
-    }
+    if (m->cpl_stale) /* the instruction that may have changed it is done */
+        machine_sync_cs(m);
+    vtime_arm(m);
     const struct icount_entry *e = lookup(m, va, size);
     if (!vt->precise) {
         if (m->gdb && vt->now >= m->gdb_block_at) { /* a debugger may stop in or before it */

@@ -80,6 +80,13 @@ void vtime_arm(struct machine *m);
 /* Code changed under the cache (a debugger wrote memory): count again. */
 void vtime_forget_counts(struct machine *m);
 
+/* Something changed that the block hook must attend to at the next block
+ * (stale paging registers or CPL): take it off its fast path. */
+static inline void vtime_attend(struct vtime *vt)
+{
+    vt->limit = 0;
+}
+
 /* The Unicorn block hook. */
 void vtime_on_block(void *uc, uint64_t va, uint32_t size, void *user);
 

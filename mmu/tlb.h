@@ -156,7 +156,8 @@ enum tlb_event {
 };
 
 /* Model-wide counters.  Exact for the accesses presented to mmu_access();
- * see docs/tlb.md, "fast vs precise mode", for what they mean in each. */
+ * see docs/tlb.md, "The model in the machine", for what they mean in the
+ * machine's fast and precise modes. */
 struct tlb_stats {
     /* accesses = hits[1] + hits[2] + walks + cached_faults */
     uint64_t accesses;         /* translations the model answered */

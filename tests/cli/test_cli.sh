@@ -3,24 +3,7 @@
 # truth and exits 0; unknown commands, options and bad values exit 2 with a
 # message that names the problem.
 mmulab=$1
-n=0
-fail=0
-plan() { echo "1..$1"; }
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
-
-# expect STATUS PATTERN DESCRIPTION -- ARGS...
-expect() {
-    status=$1 pattern=$2 desc=$3
-    shift 4
-    out=$("$mmulab" "$@" 2>&1)
-    got=$?
-    if [ "$got" -eq "$status" ] && printf '%s' "$out" | grep -q -- "$pattern"; then
-        ok "$desc"
-    else
-        notok "$desc (exit $got, output: $(printf '%s' "$out" | head -n 3 | tr '\n' '|'))"
-    fi
-}
+. "$(dirname "$0")/tap.sh"
 
 plan 15
 expect 0 "usage: mmulab COMMAND" "mmulab --help" -- --help
