@@ -70,8 +70,9 @@ void volume_init(const struct boot_info *bi)
     image = (const uint8_t *)VOLUME_AREA;
     image_size = have < bytes ? have : bytes;
     from_disk = true;
-    kprintf("system volume: disk 0 (%s), %llu KB read\n", bi->disk[0].name,
-            (unsigned long long)(image_size >> 10));
+    if (!cmdline_get("quiet", NULL, 0))
+        kprintf("system volume: disk 0 (%s), %llu KB read\n", bi->disk[0].name,
+                (unsigned long long)(image_size >> 10));
 }
 
 bool volume_find(const char *name, const uint8_t **data, uint64_t *size)

@@ -42,9 +42,13 @@ int main(void)
            "%llu MB)\n", sum, (unsigned long long)committed,
            (unsigned long long)(committed * 4), (unsigned long long)(size >> 20));
     struct ntk_memory_basic_information m;
-    NtQueryVirtualMemory(CURRENT_PROCESS, (uint64_t)matrix, 0, &m, sizeof m, 0);
-    printf("first region: state %x, size 0x%llx (reserved until row 0's page)\n", m.state,
-           (unsigned long long)m.region_size);
+    uint64_t va = (uint64_t)matrix;
+    for (int i = 0; i < 3; i++, va = m.base_address + m.region_size) {
+        NtQueryVirtualMemory(CURRENT_PROCESS, va, 0, &m, sizeof m, 0);
+        printf("  region %p: %s, 0x%llx bytes\n", (void *)m.base_address,
+               m.state == NTK_MEM_COMMIT ? "committed" : "reserved",
+               (unsigned long long)m.region_size);
+    }
     uint64_t zero = 0;
     st = NtFreeVirtualMemory(CURRENT_PROCESS, &matrix, &zero, NTK_MEM_RELEASE);
     printf("release: status %08x\n", (uint32_t)st);
