@@ -9,6 +9,7 @@ int cmd_pagewalk(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_selftest_walk(int argc, char **argv);
 int cmd_bench_walk(int argc, char **argv);
+int cmd_bench_kernel(int argc, char **argv);
 
 
 

@@ -20,6 +20,8 @@ static const struct command commands[] = {
     { "selftest", "walk", cmd_selftest_walk,
       "compare the MMU walker with QEMU's and with an SDM rules oracle" },
     { "bench", "walk", cmd_bench_walk, "nanoseconds per page walk, for each paging mode" },
+    { "bench", "kernel", cmd_bench_kernel,
+      "the guest kernel: system call and page fault round trips, switches" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -10,6 +10,9 @@
  *                    stop the machine with its exit status (0-119; 1 for any
  *                    other non-zero status)
  *   quiet            no boot banner
+ *   preempt          time-slice with the timer too (timer.c; off by default)
+ *   crash            a deliberate kernel bug (a write to an unmapped kernel
+ *                    address), to test the panic report and exit status 120
  */
 #include "guest/kernel/kernel.h"
 #include "shared/devices.h"
@@ -71,6 +74,13 @@ static void run_program(void *arg)
     kernel_finish(status == 0 ? 0 : status > 0 && status < EXIT_KERNEL_PANIC ? status : 1);
 }
 
+static void crash_run(void *arg)
+{
+    (void)arg;
+    *(volatile uint64_t *)0xffffff7fdead0000ull = 1; /* nothing is mapped there */
+    kernel_finish(0);
+}
+
 void kmain(const struct boot_info *bi)
 {
     if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
@@ -107,6 +117,8 @@ void kmain(const struct boot_info *bi)
         body = selftest_run;
     else if (cmdline_get("run", run_name, sizeof run_name))
         body = run_program;
+    else if (cmdline_get("crash", NULL, 0))
+        body = crash_run;
     if (!thread_create_kernel(system_process, body, NULL, 1))
         panic("cannot create the first thread");
     if (!cmdline_get("notimer", NULL, 0))

@@ -135,7 +135,10 @@ void sched_block(void)
 
 void sched_poll(void)
 {
-    uint64_t now = now_ns(), wake = wait_next_wake();
+    uint64_t wake = wait_next_wake();
+    if (!wake && !queue_head[1] && (current->priority > 0 || !queue_head[0]))
+        return; /* the common case: nothing to wake, nobody to give the CPU to */
+    uint64_t now = now_ns();
     if (wake && wake <= now)
         wait_timer_check(now);
     if (current == idle_thread)

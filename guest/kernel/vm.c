@@ -462,14 +462,19 @@ ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel
     if (!hw || (access == FAULT_WRITE && !(hw & X86_PTE_RW)) ||
         (access == FAULT_EXECUTE && (hw & X86_PTE_XD)))
         return NTK_STATUS_ACCESS_VIOLATION;
-    if (!frame) {
-        frame = pfn_alloc(USE_PRIVATE, true);
-        if (!frame)
-            return NTK_STATUS_NO_MEMORY;
-        pfn_demand_zero_faults++;
+    if (!(*pte & X86_PTE_P)) {
+        /* Not present: no TLB holds it (the TLB caches present entries
+         * only), so no INVLPG is needed after mapping it. */
+        if (!frame) {
+            frame = pfn_alloc(USE_PRIVATE, true);
+            if (!frame)
+                return NTK_STATUS_NO_MEMORY;
+            pfn_demand_zero_faults++;
+        }
         *pte = make_pte(frame, protect);
+        return NTK_STATUS_SUCCESS;
     }
-    pmap_flush(p->pml4, page); /* resident and allowed: a stale TLB entry, if anything */
+    pmap_flush(p->pml4, page); /* present and allowed: a stale TLB entry */
     return NTK_STATUS_SUCCESS;
 }
 
