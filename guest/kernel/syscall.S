@@ -10,6 +10,7 @@
  * context, else through trap_return (IRETQ) - after NtContinue, for
  * example, or when an exception is being dispatched.
  */
+#include "guest/kernel/trapframe.inc"
     .text
     .globl syscall_entry
 syscall_entry:
@@ -22,21 +23,7 @@ syscall_entry:
     pushq %rcx                      /* RIP */
     pushq $0                        /* error code */
     pushq $0x100                    /* vector: VEC_SYSCALL */
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    SAVE_GPRS
     mov %rsp, %rdi
     call syscall_dispatch
     /* SYSRETQ only for a plain 64-bit user frame with a canonical user RIP;
@@ -48,21 +35,7 @@ syscall_entry:
     movabs $0x00007fffffffffff, %rax
     cmpq %rax, 17*8(%rsp)
     ja trap_return
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11                       /* overwritten below */
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx                       /* overwritten below */
-    popq %rbx
-    popq %rax
+    RESTORE_GPRS                    /* RCX and R11 are overwritten below */
     mov 16(%rsp), %rcx              /* RIP */
     mov 32(%rsp), %r11              /* RFLAGS */
     mov 40(%rsp), %rsp              /* the user stack */

@@ -51,6 +51,19 @@ static ntk_status put_u64(uint64_t uva, uint64_t v)
     return copy_to_user(uva, &v, sizeof v);
 }
 
+/* The in/out BaseAddress and RegionSize of the memory services. */
+static ntk_status get_range(uint64_t ubase, uint64_t usize, uint64_t *base, uint64_t *size)
+{
+    ntk_status st = get_u64(ubase, base);
+    return NTK_SUCCESS(st) ? get_u64(usize, size) : st;
+}
+
+static ntk_status put_range(uint64_t ubase, uint64_t usize, uint64_t base, uint64_t size)
+{
+    ntk_status st = put_u64(ubase, base);
+    return NTK_SUCCESS(st) ? put_u64(usize, size) : st;
+}
+
 static ntk_status svc_null(struct trapframe *tf, const uint64_t *a)
 {
     (void)tf, (void)a;
@@ -80,8 +93,8 @@ static ntk_status svc_allocate(struct trapframe *tf, const uint64_t *a)
 {
     (void)tf;
     uint64_t base, size;
-    ntk_status st;
-    if (!NTK_SUCCESS(st = get_u64(a[1], &base)) || !NTK_SUCCESS(st = get_u64(a[3], &size)))
+    ntk_status st = get_range(a[1], a[3], &base, &size);
+    if (!NTK_SUCCESS(st))
         return st;
     if (a[2] != 0)
         return NTK_STATUS_INVALID_PARAMETER_3; /* ZeroBits: not supported yet */
@@ -91,10 +104,7 @@ static ntk_status svc_allocate(struct trapframe *tf, const uint64_t *a)
     st = p->terminating ? NTK_STATUS_PROCESS_IS_TERMINATING
                         : vm_allocate(p, &base, &size, (uint32_t)a[4], (uint32_t)a[5], 0);
     object_deref(&p->obj);
-    if (NTK_SUCCESS(st) && (!NTK_SUCCESS(st = put_u64(a[1], base)) ||
-                            !NTK_SUCCESS(st = put_u64(a[3], size))))
-        return st;
-    return st;
+    return NTK_SUCCESS(st) ? put_range(a[1], a[3], base, size) : st;
 }
 
 /* NtFreeVirtualMemory(Process, *Base, *Size, FreeType) */
@@ -102,18 +112,15 @@ static ntk_status svc_free(struct trapframe *tf, const uint64_t *a)
 {
     (void)tf;
     uint64_t base, size;
-    ntk_status st;
-    if (!NTK_SUCCESS(st = get_u64(a[1], &base)) || !NTK_SUCCESS(st = get_u64(a[2], &size)))
+    ntk_status st = get_range(a[1], a[2], &base, &size);
+    if (!NTK_SUCCESS(st))
         return st;
     struct process *p = process_arg(a[0]);
     if (!p)
         return NTK_STATUS_INVALID_HANDLE;
     st = vm_free(p, &base, &size, (uint32_t)a[3], false);
     object_deref(&p->obj);
-    if (NTK_SUCCESS(st) && (!NTK_SUCCESS(st = put_u64(a[1], base)) ||
-                            !NTK_SUCCESS(st = put_u64(a[2], size))))
-        return st;
-    return st;
+    return NTK_SUCCESS(st) ? put_range(a[1], a[2], base, size) : st;
 }
 
 /* NtProtectVirtualMemory(Process, *Base, *Size, NewProtect, *OldProtect) */
@@ -122,8 +129,8 @@ static ntk_status svc_protect(struct trapframe *tf, const uint64_t *a)
     (void)tf;
     uint64_t base, size;
     uint32_t old = 0;
-    ntk_status st;
-    if (!NTK_SUCCESS(st = get_u64(a[1], &base)) || !NTK_SUCCESS(st = get_u64(a[2], &size)))
+    ntk_status st = get_range(a[1], a[2], &base, &size);
+    if (!NTK_SUCCESS(st))
         return st;
     /* OldProtect must be writable before anything changes. */
     if (!NTK_SUCCESS(st = copy_to_user(a[4], &old, sizeof old)))
@@ -133,11 +140,9 @@ static ntk_status svc_protect(struct trapframe *tf, const uint64_t *a)
         return NTK_STATUS_INVALID_HANDLE;
     st = vm_protect(p, &base, &size, (uint32_t)a[3], &old);
     object_deref(&p->obj);
-    if (NTK_SUCCESS(st) && (!NTK_SUCCESS(st = put_u64(a[1], base)) ||
-                            !NTK_SUCCESS(st = put_u64(a[2], size)) ||
-                            !NTK_SUCCESS(st = copy_to_user(a[4], &old, sizeof old))))
-        return st;
-    return st;
+    if (NTK_SUCCESS(st))
+        st = put_range(a[1], a[2], base, size);
+    return NTK_SUCCESS(st) ? copy_to_user(a[4], &old, sizeof old) : st;
 }
 
 /* NtQueryVirtualMemory(Process, Base, Class, Info, Length, *ReturnLength) */

@@ -8,6 +8,7 @@
  * the common code, which saves the general registers so that the stack holds
  * a struct trapframe (kernel.h), and calls trap(tf).  trap_return pops it.
  */
+#include "guest/kernel/trapframe.inc"
     .text
     .macro STUB v
     .align 16
@@ -30,21 +31,7 @@ isr_table:
     .endr
 
 isr_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    SAVE_GPRS
     cld
     mov %rsp, %rdi
     call trap
@@ -53,21 +40,7 @@ isr_common:
 /* Pop the trapframe at RSP and return to where it says (IRETQ). */
     .globl trap_return
 trap_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    RESTORE_GPRS
     add $16, %rsp          /* vector, error code */
     iretq
     .section .note.GNU-stack, "", @progbits

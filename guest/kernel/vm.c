@@ -124,20 +124,29 @@ static uint64_t pte_frame(uint64_t pte)
 
 /* ---- committing and decommitting pages ---------------------------------- */
 
+/* The next committed page's PTE in [*va, end), skipping the stretches that
+ * have no page table; *va is its address.  NULL when there is none. */
+static uint64_t *next_committed(struct process *p, uint64_t *va, uint64_t end)
+{
+    while (*va < end) {
+        uint64_t next = pmap_next_table(p->pml4, *va);
+        if (next != *va) {
+            *va = next;
+            continue;
+        }
+        uint64_t *pte = pmap_pte(p->pml4, *va, false);
+        if (*pte & PTE_COMMIT)
+            return pte;
+        *va += PAGE_SIZE;
+    }
+    return NULL;
+}
+
 static uint64_t count_committed(struct process *p, uint64_t start, uint64_t end)
 {
     uint64_t n = 0;
-    for (uint64_t va = start; va < end;) {
-        uint64_t next = pmap_next_table(p->pml4, va);
-        if (next != va) {
-            va = next;
-            continue;
-        }
-        uint64_t *pte = pmap_pte(p->pml4, va, false);
-        if (*pte & PTE_COMMIT)
-            n++;
-        va += PAGE_SIZE;
-    }
+    for (uint64_t va = start; next_committed(p, &va, end); va += PAGE_SIZE)
+        n++;
     return n;
 }
 
@@ -169,24 +178,14 @@ static ntk_status commit_range(struct process *p, struct vad *v, uint64_t start,
 
 static void decommit_range(struct process *p, struct vad *v, uint64_t start, uint64_t end)
 {
-    uint64_t n = 0;
-    for (uint64_t va = start; va < end;) {
-        uint64_t next = pmap_next_table(p->pml4, va);
-        if (next != va) {
-            va = next;
-            continue;
-        }
-        uint64_t *pte = pmap_pte(p->pml4, va, false);
-        if (*pte & PTE_COMMIT) {
-            uint64_t frame = pte_frame(*pte), old = *pte;
-            *pte = 0;
-            if (old & X86_PTE_P)
-                pmap_flush(p->pml4, va);
-            if (frame)
-                pfn_free(frame);
-            n++;
-        }
-        va += PAGE_SIZE;
+    uint64_t n = 0, *pte;
+    for (uint64_t va = start; (pte = next_committed(p, &va, end)); va += PAGE_SIZE, n++) {
+        uint64_t old = *pte, frame = pte_frame(old);
+        *pte = 0;
+        if (old & X86_PTE_P) /* the TLB caches present entries only */
+            pmap_flush(p->pml4, va);
+        if (frame)
+            pfn_free(frame);
     }
     v->committed -= n;
     p->commit -= n;
