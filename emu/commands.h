@@ -11,6 +11,7 @@ int cmd_selftest_walk(int argc, char **argv);
 int cmd_bench_walk(int argc, char **argv);
 int cmd_bench_machine(int argc, char **argv);
 int cmd_bench_tlb(int argc, char **argv);
+int cmd_bench_kernel(int argc, char **argv);
 
 
 

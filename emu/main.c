@@ -24,6 +24,8 @@ static const struct command commands[] = {
       "the machine against raw Unicorn; TLB fill, system call, page fault, boot" },
     { "bench", "tlb", cmd_bench_tlb,
       "the TLB model on the machine: speed (fast, precise) and reach (4 KB vs 2 MB pages)" },
+    { "bench", "kernel", cmd_bench_kernel,
+      "the guest kernel: system call and page fault round trips, switches" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

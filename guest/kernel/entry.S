@@ -1,5 +1,6 @@
-/* entry.S - the kernel's first instruction: the boot hand-off gives us a
- * stack and the boot information in RDI (shared/bootinfo.h). */
+/* entry.S - the kernel's first instruction.  The boot hand-off gives us
+ * long mode, a 16 KB stack and the boot information in RDI
+ * (shared/bootinfo.h); kmain never returns. */
     .section .text.entry, "ax"
     .globl _start
 _start:

@@ -1,0 +1,437 @@
+/*
+ * syscall.c - the system-service dispatcher and the services' argument
+ * handling (shared/nt/services.h has the numbers and the calling convention).
+ *
+ * Arguments 1-4 come in R10, RDX, R8, R9; 5 and up from the user stack at
+ * RSP + 0x28.  Every pointer argument is user memory: it is read and written
+ * only with copy_from_user / copy_to_user, which check the range and turn a
+ * bad address into STATUS_ACCESS_VIOLATION, so no argument can crash the
+ * kernel.  In/out parameters are copied in, worked on in kernel memory, and
+ * copied out only on success, as NT does.
+ */
+#include "guest/kernel/kernel.h"
+#include "shared/devices.h"
+
+extern const char syscall_entry[];
+#define IMAGE_NAME_MAX 256
+static uint64_t nsyscalls;
+
+uint64_t syscall_count(void)
+{
+    return nsyscalls;
+}
+
+void syscall_init(void)
+{
+    /* SYSCALL: CS = 0x08, SS = 0x10.  SYSRET: CS = 0x10 + 16 | 3 = 0x23,
+     * SS = 0x10 + 8 | 3 = 0x1b. */
+    wrmsr(X86_MSR_STAR, ((uint64_t)0x10 << 48) | ((uint64_t)KCODE << 32));
+    wrmsr(X86_MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(X86_MSR_FMASK, X86_RFLAGS_IF | X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_AC |
+                             X86_RFLAGS_NT);
+    wrmsr(X86_MSR_EFER, rdmsr(X86_MSR_EFER) | X86_EFER_SCE);
+}
+
+typedef ntk_status (*service_fn)(struct trapframe *tf, const uint64_t *a);
+
+/* The process a handle names (with a reference), or NULL. */
+static struct process *process_arg(uint64_t h)
+{
+    struct object *o = handle_get(current->proc, h, OBJ_PROCESS);
+    return o ? (struct process *)o : NULL;
+}
+
+static ntk_status get_u64(uint64_t uva, uint64_t *v)
+{
+    return copy_from_user(v, uva, sizeof *v);
+}
+
+static ntk_status put_u64(uint64_t uva, uint64_t v)
+{
+    return copy_to_user(uva, &v, sizeof v);
+}
+
+/* The in/out BaseAddress and RegionSize of the memory services. */
+static ntk_status get_range(uint64_t ubase, uint64_t usize, uint64_t *base, uint64_t *size)
+{
+    ntk_status st = get_u64(ubase, base);
+    return NTK_SUCCESS(st) ? get_u64(usize, size) : st;
+}
+
+static ntk_status put_range(uint64_t ubase, uint64_t usize, uint64_t base, uint64_t size)
+{
+    ntk_status st = put_u64(ubase, base);
+    return NTK_SUCCESS(st) ? put_u64(usize, size) : st;
+}
+
+static ntk_status svc_null(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf, (void)a;
+    return NTK_STATUS_SUCCESS;
+}
+
+static ntk_status svc_write_console(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    char buf[256];
+    uint64_t p = a[0], n = a[1];
+    if (n > (1u << 20))
+        return NTK_STATUS_INVALID_PARAMETER;
+    while (n) {
+        uint64_t k = n < sizeof buf ? n : sizeof buf;
+        ntk_status st = copy_from_user(buf, p, k);
+        if (!NTK_SUCCESS(st))
+            return st;
+        console_write(buf, k);
+        p += k, n -= k;
+    }
+    return NTK_STATUS_SUCCESS;
+}
+
+/* NtAllocateVirtualMemory(Process, *Base, ZeroBits, *Size, Type, Protect) */
+static ntk_status svc_allocate(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    uint64_t base, size;
+    ntk_status st = get_range(a[1], a[3], &base, &size);
+    if (!NTK_SUCCESS(st))
+        return st;
+    if (a[2] != 0)
+        return NTK_STATUS_INVALID_PARAMETER_3; /* ZeroBits: not supported yet */
+    struct process *p = process_arg(a[0]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    st = p->terminating ? NTK_STATUS_PROCESS_IS_TERMINATING
+                        : vm_allocate(p, &base, &size, (uint32_t)a[4], (uint32_t)a[5], 0);
+    object_deref(&p->obj);
+    return NTK_SUCCESS(st) ? put_range(a[1], a[3], base, size) : st;
+}
+
+/* NtFreeVirtualMemory(Process, *Base, *Size, FreeType) */
+static ntk_status svc_free(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    uint64_t base, size;
+    ntk_status st = get_range(a[1], a[2], &base, &size);
+    if (!NTK_SUCCESS(st))
+        return st;
+    struct process *p = process_arg(a[0]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    st = vm_free(p, &base, &size, (uint32_t)a[3], false);
+    object_deref(&p->obj);
+    return NTK_SUCCESS(st) ? put_range(a[1], a[2], base, size) : st;
+}
+
+/* NtProtectVirtualMemory(Process, *Base, *Size, NewProtect, *OldProtect) */
+static ntk_status svc_protect(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    uint64_t base, size;
+    uint32_t old = 0;
+    ntk_status st = get_range(a[1], a[2], &base, &size);
+    if (!NTK_SUCCESS(st))
+        return st;
+    /* OldProtect must be writable before anything changes. */
+    if (!NTK_SUCCESS(st = copy_to_user(a[4], &old, sizeof old)))
+        return st;
+    struct process *p = process_arg(a[0]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    st = vm_protect(p, &base, &size, (uint32_t)a[3], &old);
+    object_deref(&p->obj);
+    if (NTK_SUCCESS(st))
+        st = put_range(a[1], a[2], base, size);
+    return NTK_SUCCESS(st) ? copy_to_user(a[4], &old, sizeof old) : st;
+}
+
+/* NtQueryVirtualMemory(Process, Base, Class, Info, Length, *ReturnLength) */
+static ntk_status svc_query(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    struct ntk_memory_basic_information mbi;
+    if (a[2] != NTK_MEMORY_BASIC_INFORMATION_CLASS)
+        return NTK_STATUS_INVALID_INFO_CLASS;
+    if (a[4] < sizeof mbi)
+        return NTK_STATUS_INFO_LENGTH_MISMATCH;
+    struct process *p = process_arg(a[0]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    ntk_status st = vm_query(p, a[1], &mbi);
+    object_deref(&p->obj);
+    if (!NTK_SUCCESS(st) || !NTK_SUCCESS(st = copy_to_user(a[3], &mbi, sizeof mbi)))
+        return st;
+    if (a[5])
+        st = put_u64(a[5], sizeof mbi);
+    return st;
+}
+
+static ntk_status svc_terminate_process(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    struct process *p = process_arg(a[0]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    if (p == system_process) {
+        object_deref(&p->obj);
+        return NTK_STATUS_INVALID_HANDLE;
+    }
+    bool self = p == current->proc;
+    if (self)
+        object_deref(&p->obj); /* thread_exit does not come back to drop it */
+    process_terminate(p, (int32_t)a[1]);
+    object_deref(&p->obj);
+    return NTK_STATUS_SUCCESS;
+}
+
+static ntk_status svc_terminate_thread(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    struct object *o = handle_get(current->proc, a[0], OBJ_THREAD);
+    if (!o)
+        return NTK_STATUS_INVALID_HANDLE;
+    struct thread *t = (struct thread *)o;
+    object_deref(o); /* t stays alive: it is ours or referenced by the handle */
+    if (t->proc == system_process)
+        return NTK_STATUS_INVALID_HANDLE;
+    if (t == current)
+        thread_exit((int32_t)a[1]);
+    thread_terminate(t, (int32_t)a[1]);
+    return NTK_STATUS_SUCCESS;
+}
+
+/* NtCreateThreadEx(*Thread, Access, ObjAttr, Process, Start, Arg, Flags,
+ *                  ZeroBits, StackCommit, StackReserve, AttributeList) */
+static ntk_status svc_create_thread(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    uint64_t h = 0;
+    ntk_status st = copy_to_user(a[0], &h, sizeof h);
+    if (!NTK_SUCCESS(st))
+        return st;
+    if (a[6] != 0)
+        return NTK_STATUS_INVALID_PARAMETER; /* CreateFlags: none supported yet */
+    struct process *p = process_arg(a[3]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    struct thread *t;
+    st = p == system_process ? NTK_STATUS_INVALID_HANDLE
+                             : thread_create_user(p, a[4], a[5], a[8], a[9], 0, &t);
+    object_deref(&p->obj);
+    if (!NTK_SUCCESS(st))
+        return st;
+    if (!NTK_SUCCESS(st = handle_create(current->proc, &t->obj, &h)))
+        return st;
+    if (!NTK_SUCCESS(st = put_u64(a[0], h)))
+        handle_close(current->proc, h);
+    return st;
+}
+
+/* NtkCreateProcess(*Process, *Thread, ImageName, NameLength) */
+static ntk_status svc_create_process(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    char name[IMAGE_NAME_MAX + 1];
+    uint64_t zero = 0;
+    ntk_status st;
+    if (!NTK_SUCCESS(st = copy_to_user(a[0], &zero, 8)) ||
+        !NTK_SUCCESS(st = copy_to_user(a[1], &zero, 8)))
+        return st;
+    if (a[3] == 0 || a[3] > IMAGE_NAME_MAX)
+        return NTK_STATUS_INVALID_PARAMETER;
+    if (!NTK_SUCCESS(st = copy_from_user(name, a[2], a[3])))
+        return st;
+    name[a[3]] = 0;
+    struct process *p;
+    struct thread *t;
+    if (!NTK_SUCCESS(st = process_create_from_image(name, current->proc->pid, &p, &t)))
+        return st;
+    uint64_t hp = 0, ht = 0;
+    st = handle_create(current->proc, &p->obj, &hp);
+    if (NTK_SUCCESS(st))
+        st = handle_create(current->proc, &t->obj, &ht);
+    object_deref(&p->obj); /* the creation reference: the handle holds it now */
+    if (NTK_SUCCESS(st))
+        st = put_u64(a[0], hp);
+    if (NTK_SUCCESS(st))
+        st = put_u64(a[1], ht);
+    return st;
+}
+
+/* A relative timeout in 100 ns units (negative LARGE_INTEGER), or NULL. */
+static ntk_status timeout_arg(uint64_t uva, uint64_t *ns)
+{
+    if (!uva) {
+        *ns = UINT64_MAX;
+        return NTK_STATUS_SUCCESS;
+    }
+    int64_t v;
+    ntk_status st = copy_from_user(&v, uva, sizeof v);
+    if (!NTK_SUCCESS(st))
+        return st;
+    if (v > 0)
+        return NTK_STATUS_INVALID_PARAMETER; /* absolute times: not supported */
+    uint64_t units = v == INT64_MIN ? (uint64_t)INT64_MAX : (uint64_t)-v;
+    *ns = units > UINT64_MAX / NTK_TIME_UNIT_NS ? UINT64_MAX - 1 : units * NTK_TIME_UNIT_NS;
+    return NTK_STATUS_SUCCESS;
+}
+
+static ntk_status svc_wait(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    uint64_t ns;
+    ntk_status st = timeout_arg(a[2], &ns);
+    if (!NTK_SUCCESS(st))
+        return st;
+    struct object *o = handle_get(current->proc, a[0], 0);
+    if (!o)
+        return NTK_STATUS_INVALID_HANDLE;
+    st = wait_object(o, ns);
+    object_deref(o);
+    return st;
+}
+
+static ntk_status svc_delay(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    uint64_t ns;
+    ntk_status st = timeout_arg(a[1], &ns);
+    if (!NTK_SUCCESS(st))
+        return st;
+    if (ns == UINT64_MAX)
+        return NTK_STATUS_ACCESS_VIOLATION; /* the interval is not optional */
+    return wait_sleep(ns);
+}
+
+static ntk_status svc_close(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    return handle_close(current->proc, a[0]);
+}
+
+static ntk_status svc_yield(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf, (void)a;
+    uint64_t before = sched_switches();
+    sched_yield();
+    return sched_switches() != before ? NTK_STATUS_SUCCESS : NTK_STATUS_NO_YIELD_PERFORMED;
+}
+
+static ntk_status svc_continue(struct trapframe *tf, const uint64_t *a)
+{
+    return except_continue(tf, a[0]);
+}
+
+ntk_status except_raise(struct trapframe *tf, uint64_t record, uint64_t context, bool first);
+static ntk_status svc_raise(struct trapframe *tf, const uint64_t *a)
+{
+    return except_raise(tf, a[0], a[1], (a[2] & 0xff) != 0);
+}
+
+static ntk_status svc_query_process(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    struct ntk_process_basic_information info;
+    if (a[1] != NTK_PROCESS_BASIC_INFORMATION)
+        return NTK_STATUS_INVALID_INFO_CLASS;
+    if ((uint32_t)a[3] != sizeof info)
+        return NTK_STATUS_INFO_LENGTH_MISMATCH;
+    struct process *p = process_arg(a[0]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    memset(&info, 0, sizeof info);
+    info.exit_status = p->obj.signaled ? p->exit_status : NTK_STATUS_PENDING;
+    info.peb_base_address = p->peb;
+    info.affinity_mask = 1;
+    info.base_priority = 8;
+    info.unique_process_id = p->pid;
+    info.inherited_from_unique_process_id = p->parent_pid;
+    object_deref(&p->obj);
+    ntk_status st = copy_to_user(a[2], &info, sizeof info);
+    if (NTK_SUCCESS(st) && a[4]) {
+        uint32_t n = sizeof info;
+        st = copy_to_user(a[4], &n, sizeof n);
+    }
+    return st;
+}
+
+static ntk_status svc_query_thread(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    struct ntk_thread_basic_information info;
+    if (a[1] != NTK_THREAD_BASIC_INFORMATION)
+        return NTK_STATUS_INVALID_INFO_CLASS;
+    if ((uint32_t)a[3] != sizeof info)
+        return NTK_STATUS_INFO_LENGTH_MISMATCH;
+    struct object *o = handle_get(current->proc, a[0], OBJ_THREAD);
+    if (!o)
+        return NTK_STATUS_INVALID_HANDLE;
+    struct thread *t = (struct thread *)o;
+    memset(&info, 0, sizeof info);
+    info.exit_status = t->state == TS_TERMINATED ? t->exit_status : NTK_STATUS_PENDING;
+    info.teb_base_address = t->teb;
+    info.unique_process = t->proc->pid;
+    info.unique_thread = t->tid;
+    info.affinity_mask = 1;
+    info.priority = info.base_priority = 8;
+    object_deref(o);
+    ntk_status st = copy_to_user(a[2], &info, sizeof info);
+    if (NTK_SUCCESS(st) && a[4]) {
+        uint32_t n = sizeof info;
+        st = copy_to_user(a[4], &n, sizeof n);
+    }
+    return st;
+}
+
+static ntk_status svc_system_memory(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    struct ntk_system_memory m;
+    pfn_counts(&m);
+    return copy_to_user(a[0], &m, sizeof m);
+}
+
+static const struct {
+    service_fn fn;
+    unsigned nargs;
+} services[NTK_SVC_COUNT] = {
+    [NTK_SVC_NULL] = { svc_null, 0 },
+    [NTK_SVC_WRITE_CONSOLE] = { svc_write_console, 2 },
+    [NTK_SVC_ALLOCATE_VIRTUAL_MEMORY] = { svc_allocate, 6 },
+    [NTK_SVC_FREE_VIRTUAL_MEMORY] = { svc_free, 4 },
+    [NTK_SVC_PROTECT_VIRTUAL_MEMORY] = { svc_protect, 5 },
+    [NTK_SVC_QUERY_VIRTUAL_MEMORY] = { svc_query, 6 },
+    [NTK_SVC_TERMINATE_PROCESS] = { svc_terminate_process, 2 },
+    [NTK_SVC_TERMINATE_THREAD] = { svc_terminate_thread, 2 },
+    [NTK_SVC_CREATE_THREAD] = { svc_create_thread, 11 },
+    [NTK_SVC_CREATE_PROCESS] = { svc_create_process, 4 },
+    [NTK_SVC_WAIT_FOR_SINGLE_OBJECT] = { svc_wait, 3 },
+    [NTK_SVC_DELAY_EXECUTION] = { svc_delay, 2 },
+    [NTK_SVC_CLOSE] = { svc_close, 1 },
+    [NTK_SVC_YIELD_EXECUTION] = { svc_yield, 0 },
+    [NTK_SVC_CONTINUE] = { svc_continue, 2 },
+    [NTK_SVC_RAISE_EXCEPTION] = { svc_raise, 3 },
+    [NTK_SVC_QUERY_INFORMATION_PROCESS] = { svc_query_process, 5 },
+    [NTK_SVC_QUERY_INFORMATION_THREAD] = { svc_query_thread, 5 },
+    [NTK_SVC_QUERY_SYSTEM_MEMORY] = { svc_system_memory, 1 },
+};
+
+void syscall_dispatch(struct trapframe *tf)
+{
+    uint64_t n = tf->rax & 0xffffffffu;
+    uint64_t a[12] = { tf->r10, tf->rdx, tf->r8, tf->r9 };
+    ntk_status st;
+    nsyscalls++;
+    if (n >= NTK_SVC_COUNT || !services[n].fn) {
+        st = NTK_STATUS_INVALID_SYSTEM_SERVICE;
+    } else if (services[n].nargs > 4 &&
+               !NTK_SUCCESS(st = copy_from_user(a + 4, tf->rsp + 0x28,
+                                                (services[n].nargs - 4) * 8))) {
+        /* st: the stack could not be read */
+    } else {
+        st = services[n].fn(tf, a);
+    }
+    if (tf->vector == VEC_SYSCALL) /* not replaced by NtContinue or a dispatch */
+        tf->rax = (uint32_t)st;
+    trap_return_to_user(tf);
+}

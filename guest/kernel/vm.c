@@ -1,0 +1,503 @@
+/*
+ * vm.c - the virtual-memory services and the page-fault handler.
+ *
+ * A process's address space is its VAD tree (what is reserved, vad.c) plus
+ * its page tables (what is committed, and with which protection).  Windows
+ * keeps per-page state in the page-table entries, valid or not; so do we.
+ * A PTE of a page inside a reservation is one of:
+ *
+ *   0                            reserved, not committed
+ *   COMMIT | prot                committed, never touched: demand-zero, no
+ *                                page yet (P = 0)
+ *   COMMIT | prot | frame | hw   committed and resident (P = 1), hardware
+ *                                rights from the protection table below
+ *   COMMIT | RESIDENT | prot | frame
+ *                                committed and resident but inaccessible
+ *                                now: PAGE_NOACCESS, or PAGE_GUARD until the
+ *                                first touch (P = 0)
+ *
+ * `prot` is a 5-bit code of the Windows protection in bits 52-56 (ignored by
+ * the MMU in a present entry, SDM Table 4-19), COMMIT and RESIDENT are bits
+ * 58 and 57.  The code's low 3 bits say which of the eight base protections
+ * it is, the next 2 the modifier: none, PAGE_GUARD, PAGE_NOCACHE or
+ * PAGE_WRITECOMBINE (they exclude each other).
+ *
+ * Committing charges the process's commit against the system's commit limit
+ * (pfn.c) but takes no page: the first touch faults and vm_fault() maps a
+ * zeroed page (demand zero).
+ */
+#include "guest/kernel/kernel.h"
+
+#define PTE_COMMIT   (1ull << 58)
+#define PTE_RESIDENT (1ull << 57)
+#define PTE_PROT_SHIFT 52
+#define PTE_PROT_MASK (0x1full << PTE_PROT_SHIFT)
+#define GRANULE NTK_ALLOCATION_GRANULARITY
+#define BASE_PROT(p) ((p) & 0xffu)
+#define MODIFIERS (NTK_PAGE_GUARD | NTK_PAGE_NOCACHE | NTK_PAGE_WRITECOMBINE)
+
+/*
+ * Protection -> PTE bits (P, R/W, U/S, XD; PCD/PWT/PAT for the cache type).
+ * x86 cannot make a page executable but not readable: PAGE_EXECUTE pages
+ * are readable.  Write-copy protections are refused for private memory
+ * (they are for image and mapped views, a later issue).
+ */
+static const struct {
+    uint32_t protect;
+    uint64_t pte;
+} prot_table[8] = {
+    { NTK_PAGE_NOACCESS, 0 },
+    { NTK_PAGE_READONLY, X86_PTE_P | X86_PTE_US | X86_PTE_XD },
+    { NTK_PAGE_READWRITE, X86_PTE_P | X86_PTE_US | X86_PTE_RW | X86_PTE_XD },
+    { NTK_PAGE_WRITECOPY, X86_PTE_P | X86_PTE_US | X86_PTE_XD },
+    { NTK_PAGE_EXECUTE, X86_PTE_P | X86_PTE_US },
+    { NTK_PAGE_EXECUTE_READ, X86_PTE_P | X86_PTE_US },
+    { NTK_PAGE_EXECUTE_READWRITE, X86_PTE_P | X86_PTE_US | X86_PTE_RW },
+    { NTK_PAGE_EXECUTE_WRITECOPY, X86_PTE_P | X86_PTE_US },
+};
+static const uint64_t cache_bits[4] = {
+    0,                            /* write-back (PAT entry 0) */
+    0,                            /* PAGE_GUARD: no cache change */
+    X86_PTE_PCD | X86_PTE_PWT,    /* PAGE_NOCACHE: PAT entry 3, uncached */
+    X86_PTE_PAT,                  /* PAGE_WRITECOMBINE: PAT entry 4, WC (cpu.c) */
+};
+
+static unsigned popcount(uint32_t x)
+{
+    unsigned n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
+bool protection_valid(uint32_t protect)
+{
+    uint32_t base = BASE_PROT(protect), mods = protect & MODIFIERS;
+    if ((protect & ~(0xffu | MODIFIERS)) || popcount(base) != 1 || popcount(mods) > 1)
+        return false;
+    if (base & (NTK_PAGE_WRITECOPY | NTK_PAGE_EXECUTE_WRITECOPY))
+        return false;
+    return !(base == NTK_PAGE_NOACCESS && mods);
+}
+
+static uint64_t prot_encode(uint32_t protect)
+{
+    uint64_t code = (uint64_t)__builtin_ctz(BASE_PROT(protect));
+    if (protect & NTK_PAGE_GUARD)
+        code |= 1u << 3;
+    else if (protect & NTK_PAGE_NOCACHE)
+        code |= 2u << 3;
+    else if (protect & NTK_PAGE_WRITECOMBINE)
+        code |= 3u << 3;
+    return code << PTE_PROT_SHIFT;
+}
+
+static uint32_t prot_decode(uint64_t pte)
+{
+    unsigned code = (unsigned)((pte & PTE_PROT_MASK) >> PTE_PROT_SHIFT);
+    static const uint32_t mods[4] = { 0, NTK_PAGE_GUARD, NTK_PAGE_NOCACHE, NTK_PAGE_WRITECOMBINE };
+    return prot_table[code & 7].protect | mods[code >> 3];
+}
+
+uint64_t protection_pte_bits(uint32_t protect)
+{
+    if ((protect & NTK_PAGE_GUARD) || BASE_PROT(protect) == NTK_PAGE_NOACCESS)
+        return 0;
+    unsigned mod = (protect & NTK_PAGE_NOCACHE) ? 2 : (protect & NTK_PAGE_WRITECOMBINE) ? 3 : 0;
+    return prot_table[__builtin_ctz(BASE_PROT(protect))].pte | cache_bits[mod];
+}
+
+/* The PTE of a committed page with this protection, resident at frame (or 0). */
+static uint64_t make_pte(uint64_t frame, uint32_t protect)
+{
+    uint64_t e = PTE_COMMIT | prot_encode(protect);
+    if (!frame)
+        return e;
+    uint64_t hw = protection_pte_bits(protect);
+    return frame | e | (hw ? hw : PTE_RESIDENT);
+}
+
+static uint64_t pte_frame(uint64_t pte)
+{
+    return (pte & (X86_PTE_P | PTE_RESIDENT)) ? pte & X86_PTE_ADDR_MASK : 0;
+}
+
+/* ---- committing and decommitting pages ---------------------------------- */
+
+/* The next committed page's PTE in [*va, end), skipping the stretches that
+ * have no page table; *va is its address.  NULL when there is none. */
+static uint64_t *next_committed(struct process *p, uint64_t *va, uint64_t end)
+{
+    while (*va < end) {
+        uint64_t next = pmap_next_table(p->pml4, *va);
+        if (next != *va) {
+            *va = next;
+            continue;
+        }
+        uint64_t *pte = pmap_pte(p->pml4, *va, false);
+        if (*pte & PTE_COMMIT)
+            return pte;
+        *va += PAGE_SIZE;
+    }
+    return NULL;
+}
+
+static uint64_t count_committed(struct process *p, uint64_t start, uint64_t end)
+{
+    uint64_t n = 0;
+    for (uint64_t va = start; next_committed(p, &va, end); va += PAGE_SIZE)
+        n++;
+    return n;
+}
+
+/* Commit [start, end) of v with protect; pages already committed keep their
+ * contents and take the new protection.  Charges commit first. */
+static ntk_status commit_range(struct process *p, struct vad *v, uint64_t start, uint64_t end,
+                               uint32_t protect)
+{
+    uint64_t pages = (end - start) / PAGE_SIZE;
+    uint64_t fresh = pages - count_committed(p, start, end);
+    if (!commit_charge(fresh))
+        return NTK_STATUS_COMMITMENT_LIMIT;
+    /* The page tables first, so that running out of memory changes nothing. */
+    for (uint64_t va = start; va < end; va = (va | (X86_PAGE_2M - 1)) + 1)
+        if (!pmap_pte(p->pml4, va, true)) {
+            commit_release(fresh);
+            return NTK_STATUS_NO_MEMORY;
+        }
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint64_t *pte = pmap_pte(p->pml4, va, false), old = *pte;
+        *pte = make_pte(pte_frame(old), protect);
+        if (old & X86_PTE_P) /* the TLB caches present entries only */
+            pmap_flush(p->pml4, va);
+    }
+    v->committed += fresh;
+    p->commit += fresh;
+    return NTK_STATUS_SUCCESS;
+}
+
+static void decommit_range(struct process *p, struct vad *v, uint64_t start, uint64_t end)
+{
+    uint64_t n = 0, *pte;
+    for (uint64_t va = start; (pte = next_committed(p, &va, end)); va += PAGE_SIZE, n++) {
+        uint64_t old = *pte, frame = pte_frame(old);
+        *pte = 0;
+        if (old & X86_PTE_P) /* the TLB caches present entries only */
+            pmap_flush(p->pml4, va);
+        if (frame)
+            pfn_free(frame);
+    }
+    v->committed -= n;
+    p->commit -= n;
+    commit_release(n);
+}
+
+/* ---- finding room -------------------------------------------------------- */
+
+static uint64_t align_up(uint64_t x, uint64_t a)
+{
+    return (x + a - 1) & ~(a - 1);
+}
+
+static uint64_t find_bottom_up(struct process *p, uint64_t size, uint64_t align)
+{
+    uint64_t cand = NTK_LOWEST_USER_ADDRESS;
+    for (struct vad *v = vad_next_after(p->vads, cand); v; v = vad_successor(v)) {
+        if (v->start >= cand && v->start - cand >= size)
+            break;
+        if (v->end > cand)
+            cand = align_up(v->end, align);
+    }
+    return cand <= USER_TOP && USER_TOP - cand >= size ? cand : 0;
+}
+
+static uint64_t find_top_down(struct process *p, uint64_t size, uint64_t align)
+{
+    uint64_t limit = USER_TOP; /* candidates end at or below this */
+    for (struct vad *v = vad_last(p->vads);; v = vad_predecessor(v)) {
+        if (limit < size + NTK_LOWEST_USER_ADDRESS)
+            return 0;
+        uint64_t cand = (limit - size) & ~(align - 1);
+        if (cand < NTK_LOWEST_USER_ADDRESS)
+            return 0;
+        if (!v || v->end <= cand)
+            return cand;
+        if (v->start < limit)
+            limit = v->start;
+    }
+}
+
+/* ---- the services --------------------------------------------------------- */
+
+#define ALLOC_TYPES (NTK_MEM_COMMIT | NTK_MEM_RESERVE | NTK_MEM_TOP_DOWN)
+
+ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32_t type,
+                       uint32_t protect, uint32_t vad_flags)
+{
+    uint64_t b = *base, s = *size;
+    if ((type & ~ALLOC_TYPES) || !(type & (NTK_MEM_COMMIT | NTK_MEM_RESERVE)) || s == 0)
+        return NTK_STATUS_INVALID_PARAMETER;
+    if (!protection_valid(protect))
+        return NTK_STATUS_INVALID_PAGE_PROTECTION;
+    if (b >= USER_TOP || s > USER_TOP - b)
+        return NTK_STATUS_INVALID_PARAMETER;
+    if (!b)
+        type |= NTK_MEM_RESERVE; /* committing at no address reserves too */
+    if (!(type & NTK_MEM_RESERVE)) {
+        uint64_t start = PAGE_ROUND_DOWN(b), end = PAGE_ROUND_UP(b + s);
+        struct vad *v = vad_find(p->vads, start);
+        if (!v || end > v->end)
+            return NTK_STATUS_CONFLICTING_ADDRESSES;
+        ntk_status st = commit_range(p, v, start, end, protect);
+        if (NTK_SUCCESS(st)) {
+            *base = start;
+            *size = end - start;
+        }
+        return st;
+    }
+    uint64_t align = (vad_flags & VAD_SYSTEM) ? PAGE_SIZE : GRANULE;
+    uint64_t start, end;
+    if (b) {
+        start = b & ~(align - 1);
+        end = PAGE_ROUND_UP(b + s);
+        if (start < NTK_LOWEST_USER_ADDRESS)
+            return NTK_STATUS_INVALID_PARAMETER;
+        if (!vad_range_free(p->vads, start, end))
+            return NTK_STATUS_CONFLICTING_ADDRESSES;
+    } else {
+        uint64_t len = PAGE_ROUND_UP(s);
+        start = (type & NTK_MEM_TOP_DOWN) ? find_top_down(p, len, align)
+                                          : find_bottom_up(p, len, align);
+        if (!start)
+            return NTK_STATUS_NO_MEMORY;
+        end = start + len;
+    }
+    struct vad *v = kalloc(sizeof *v);
+    if (!v)
+        return NTK_STATUS_INSUFFICIENT_RESOURCES;
+    v->start = start;
+    v->end = end;
+    v->alloc_protect = protect;
+    v->type = NTK_MEM_PRIVATE;
+    v->flags = vad_flags;
+    vad_insert(&p->vads, v);
+    if (type & NTK_MEM_COMMIT) {
+        ntk_status st = commit_range(p, v, start, end, protect);
+        if (!NTK_SUCCESS(st)) {
+            vad_remove(&p->vads, v);
+            kfree(v);
+            return st;
+        }
+    }
+    *base = start;
+    *size = end - start;
+    return NTK_STATUS_SUCCESS;
+}
+
+static void release_vad(struct process *p, struct vad *v)
+{
+    decommit_range(p, v, v->start, v->end);
+    vad_remove(&p->vads, v);
+    kfree(v);
+}
+
+ntk_status vm_free(struct process *p, uint64_t *base, uint64_t *size, uint32_t type, bool system)
+{
+    uint64_t b = *base, s = *size;
+    if (type != NTK_MEM_DECOMMIT && type != NTK_MEM_RELEASE)
+        return NTK_STATUS_INVALID_PARAMETER;
+    if (b >= USER_TOP || s > USER_TOP - b)
+        return NTK_STATUS_INVALID_PARAMETER;
+    struct vad *v = vad_find(p->vads, PAGE_ROUND_DOWN(b));
+    if (!v)
+        return NTK_STATUS_MEMORY_NOT_ALLOCATED;
+    if ((v->flags & VAD_SYSTEM) && !system)
+        return NTK_STATUS_INVALID_PARAMETER; /* the PEB, a TEB, the machine's range */
+    if (type == NTK_MEM_RELEASE) {
+        if (s != 0)
+            return NTK_STATUS_INVALID_PARAMETER;
+        if (PAGE_ROUND_DOWN(b) != v->start)
+            return NTK_STATUS_FREE_VM_NOT_AT_BASE;
+        *base = v->start;
+        *size = v->end - v->start;
+        release_vad(p, v);
+        return NTK_STATUS_SUCCESS;
+    }
+    uint64_t start = PAGE_ROUND_DOWN(b), end = s ? PAGE_ROUND_UP(b + s) : v->end;
+    if (end > v->end)
+        return NTK_STATUS_UNABLE_TO_FREE_VM;
+    decommit_range(p, v, start, end);
+    *base = start;
+    *size = end - start;
+    return NTK_STATUS_SUCCESS;
+}
+
+ntk_status vm_protect(struct process *p, uint64_t *base, uint64_t *size, uint32_t protect,
+                      uint32_t *old)
+{
+    uint64_t b = *base, s = *size;
+    if (!protection_valid(protect))
+        return NTK_STATUS_INVALID_PAGE_PROTECTION;
+    if (s == 0 || b >= USER_TOP || s > USER_TOP - b)
+        return NTK_STATUS_INVALID_PARAMETER;
+    uint64_t start = PAGE_ROUND_DOWN(b), end = PAGE_ROUND_UP(b + s);
+    struct vad *v = vad_find(p->vads, start);
+    if (!v || end > v->end)
+        return NTK_STATUS_CONFLICTING_ADDRESSES;
+    if (count_committed(p, start, end) != (end - start) / PAGE_SIZE)
+        return NTK_STATUS_NOT_COMMITTED;
+    *old = prot_decode(*pmap_pte(p->pml4, start, false));
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint64_t *pte = pmap_pte(p->pml4, va, false);
+        *pte = make_pte(pte_frame(*pte), protect);
+        pmap_flush(p->pml4, va);
+    }
+    *base = start;
+    *size = end - start;
+    return NTK_STATUS_SUCCESS;
+}
+
+/* State and protection of one page of a VAD: MEM_COMMIT + protection, or
+ * MEM_RESERVE + 0. */
+static void page_attrs(struct process *p, uint64_t va, uint32_t *state, uint32_t *protect)
+{
+    uint64_t *pte = pmap_next_table(p->pml4, va) == va ? pmap_pte(p->pml4, va, false) : NULL;
+    if (pte && (*pte & PTE_COMMIT)) {
+        *state = NTK_MEM_COMMIT;
+        *protect = prot_decode(*pte);
+    } else {
+        *state = NTK_MEM_RESERVE;
+        *protect = 0;
+    }
+}
+
+ntk_status vm_query(struct process *p, uint64_t va, struct ntk_memory_basic_information *mbi)
+{
+    if (va >= USER_TOP)
+        return NTK_STATUS_INVALID_PARAMETER;
+    uint64_t page = PAGE_ROUND_DOWN(va);
+    memset(mbi, 0, sizeof *mbi);
+    mbi->base_address = page;
+    struct vad *v = vad_find(p->vads, page);
+    if (!v) {
+        struct vad *next = vad_next_after(p->vads, page);
+        mbi->region_size = (next ? next->start : USER_TOP) - page;
+        mbi->state = NTK_MEM_FREE;
+        mbi->protect = NTK_PAGE_NOACCESS;
+        return NTK_STATUS_SUCCESS;
+    }
+    uint32_t state, protect;
+    page_attrs(p, page, &state, &protect);
+    uint64_t end = page + PAGE_SIZE;
+    while (end < v->end) {
+        if (state == NTK_MEM_RESERVE && pmap_next_table(p->pml4, end) != end) {
+            uint64_t next = pmap_next_table(p->pml4, end); /* no table: all reserved */
+            end = next < v->end ? next : v->end;
+            continue;
+        }
+        uint32_t s2, p2;
+        page_attrs(p, end, &s2, &p2);
+        if (s2 != state || p2 != protect)
+            break;
+        end += PAGE_SIZE;
+    }
+    mbi->allocation_base = v->start;
+    mbi->allocation_protect = v->alloc_protect;
+    mbi->region_size = end - page;
+    mbi->state = state;
+    mbi->protect = protect;
+    mbi->type = v->type;
+    return NTK_STATUS_SUCCESS;
+}
+
+void vm_release_all(struct process *p)
+{
+    while (p->vads)
+        release_vad(p, p->vads);
+}
+
+/* ---- faults --------------------------------------------------------------- */
+
+/* The guard page of a thread stack was touched: commit the page below it as
+ * the new guard page (the stack grows), unless that would take the last page
+ * of the reservation: then the thread has overflowed its stack. */
+static ntk_status grow_stack(struct process *p, struct vad *v, uint64_t page)
+{
+    uint64_t below = page - PAGE_SIZE;
+    if (below < v->start + PAGE_SIZE)
+        return NTK_STATUS_STACK_OVERFLOW;
+    uint64_t one = PAGE_SIZE, at = below;
+    if (!NTK_SUCCESS(vm_allocate(p, &at, &one, NTK_MEM_COMMIT,
+                                 NTK_PAGE_READWRITE | NTK_PAGE_GUARD, 0)))
+        return NTK_STATUS_STACK_OVERFLOW;
+    if (v->teb) {
+        uint64_t limit = page;
+        vm_write_process(p, v->teb + NTK_TEB_STACK_LIMIT, &limit, sizeof limit);
+    }
+    return NTK_STATUS_SUCCESS;
+}
+
+ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel)
+{
+    (void)from_kernel;
+    uint64_t page = PAGE_ROUND_DOWN(va);
+    if (va >= USER_TOP)
+        return NTK_STATUS_ACCESS_VIOLATION;
+    struct vad *v = vad_find(p->vads, page);
+    uint64_t *pte = v ? pmap_pte(p->pml4, page, false) : NULL;
+    if (!pte || !(*pte & PTE_COMMIT))
+        return NTK_STATUS_ACCESS_VIOLATION;
+    uint32_t protect = prot_decode(*pte);
+    uint64_t frame = pte_frame(*pte);
+    if (protect & NTK_PAGE_GUARD) {
+        /* One shot: the first touch clears PAGE_GUARD and raises the exception. */
+        *pte = make_pte(frame, protect & ~NTK_PAGE_GUARD);
+        pmap_flush(p->pml4, page);
+        if (v->flags & VAD_STACK)
+            return grow_stack(p, v, page);
+        return NTK_STATUS_GUARD_PAGE_VIOLATION;
+    }
+    uint64_t hw = protection_pte_bits(protect);
+    if (!hw || (access == FAULT_WRITE && !(hw & X86_PTE_RW)) ||
+        (access == FAULT_EXECUTE && (hw & X86_PTE_XD)))
+        return NTK_STATUS_ACCESS_VIOLATION;
+    if (!(*pte & X86_PTE_P)) {
+        /* Not present: no TLB holds it (the TLB caches present entries
+         * only), so no INVLPG is needed after mapping it. */
+        if (!frame) {
+            frame = pfn_alloc(USE_PRIVATE, true);
+            if (!frame)
+                return NTK_STATUS_NO_MEMORY;
+            pfn_demand_zero_faults++;
+        }
+        *pte = make_pte(frame, protect);
+        return NTK_STATUS_SUCCESS;
+    }
+    pmap_flush(p->pml4, page); /* present and allowed: a stale TLB entry */
+    return NTK_STATUS_SUCCESS;
+}
+
+/* Write into committed pages of p (any protection) through the direct map:
+ * the loader and the PEB/TEB set-up use it, in any address space. */
+ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uint64_t len)
+{
+    const uint8_t *s = src;
+    while (len) {
+        uint64_t page = PAGE_ROUND_DOWN(va), off = va - page;
+        uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
+        uint64_t *pte = pmap_pte(p->pml4, page, false);
+        if (!pte || !(*pte & PTE_COMMIT))
+            return NTK_STATUS_ACCESS_VIOLATION;
+        uint64_t frame = pte_frame(*pte);
+        if (!frame) {
+            frame = pfn_alloc(USE_PRIVATE, true);
+            if (!frame)
+                return NTK_STATUS_NO_MEMORY;
+            *pte = make_pte(frame, prot_decode(*pte));
+            pmap_flush(p->pml4, page);
+        }
+        memcpy((uint8_t *)P2V(frame) + off, s, n);
+        va += n, s += n, len -= n;
+    }
+    return NTK_STATUS_SUCCESS;
+}

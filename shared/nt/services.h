@@ -1,0 +1,130 @@
+/*
+ * shared/nt/services.h - the system-service interface: service numbers and
+ * the structures services exchange.  NTK_ prefix (coexists with <windows.h>).
+ *
+ * Calling convention: the Windows x64 one, through an ntdll-style stub
+ *
+ *       mov r10, rcx        ; syscall clobbers RCX (return RIP) and R11
+ *       mov eax, SERVICE
+ *       syscall
+ *       ret
+ *
+ * so arguments 1-4 arrive in R10, RDX, R8, R9 and arguments 5, 6, ... at
+ * [RSP + 0x28], [RSP + 0x30], ... of the user stack (above the stub's return
+ * address and the caller's 32-byte home area).  The NTSTATUS comes back in
+ * RAX.  The kernel preserves RBX, RBP, RDI, RSI, RSP, R12-R15 and XMM6-15
+ * (the ABI's non-volatile registers); RCX and R11 are destroyed; RDX, R8-R10
+ * are preserved as well.  An unknown number returns
+ * NTK_STATUS_INVALID_SYSTEM_SERVICE.
+ *
+ * The numbers are this kernel's own (Windows changes its numbers with every
+ * build); the names and argument lists are Windows's, except the services
+ * named Ntk..., which Windows does not have.
+ */
+#ifndef SHARED_NT_SERVICES_H
+#define SHARED_NT_SERVICES_H
+
+#include <stdint.h>
+
+enum ntk_service {
+    NTK_SVC_NULL = 0,                    /* NtkNullService(void): returns 0; for benchmarks */
+    NTK_SVC_WRITE_CONSOLE,               /* NtkWriteConsole(const char *Buffer, SIZE_T Length) */
+    NTK_SVC_ALLOCATE_VIRTUAL_MEMORY,     /* NtAllocateVirtualMemory(Process, PVOID *Base,
+                                            ULONG_PTR ZeroBits, SIZE_T *Size, ULONG Type,
+                                            ULONG Protect) */
+    NTK_SVC_FREE_VIRTUAL_MEMORY,         /* NtFreeVirtualMemory(Process, PVOID *Base,
+                                            SIZE_T *Size, ULONG FreeType) */
+    NTK_SVC_PROTECT_VIRTUAL_MEMORY,      /* NtProtectVirtualMemory(Process, PVOID *Base,
+                                            SIZE_T *Size, ULONG NewProtect, ULONG *OldProtect) */
+    NTK_SVC_QUERY_VIRTUAL_MEMORY,        /* NtQueryVirtualMemory(Process, PVOID Base, ULONG Class,
+                                            PVOID Info, SIZE_T Length, SIZE_T *ReturnLength) */
+    NTK_SVC_TERMINATE_PROCESS,           /* NtTerminateProcess(Process, NTSTATUS ExitStatus) */
+    NTK_SVC_TERMINATE_THREAD,            /* NtTerminateThread(Thread, NTSTATUS ExitStatus) */
+    NTK_SVC_CREATE_THREAD,               /* NtCreateThreadEx(HANDLE *Thread, ACCESS_MASK, PVOID
+                                            ObjectAttributes, Process, PVOID StartRoutine,
+                                            PVOID Argument, ULONG Flags, SIZE_T ZeroBits,
+                                            SIZE_T StackCommit, SIZE_T StackReserve,
+                                            PVOID AttributeList) */
+    NTK_SVC_CREATE_PROCESS,              /* NtkCreateProcess(HANDLE *Process, HANDLE *Thread,
+                                            const char *ImageName, SIZE_T NameLength) */
+    NTK_SVC_WAIT_FOR_SINGLE_OBJECT,      /* NtWaitForSingleObject(Handle, BOOLEAN Alertable,
+                                            LARGE_INTEGER *Timeout) */
+    NTK_SVC_DELAY_EXECUTION,             /* NtDelayExecution(BOOLEAN Alertable,
+                                            LARGE_INTEGER *Interval) */
+    NTK_SVC_CLOSE,                       /* NtClose(Handle) */
+    NTK_SVC_YIELD_EXECUTION,             /* NtYieldExecution(void) */
+    NTK_SVC_CONTINUE,                    /* NtContinue(CONTEXT *Context, BOOLEAN TestAlert) */
+    NTK_SVC_RAISE_EXCEPTION,             /* NtRaiseException(EXCEPTION_RECORD *, CONTEXT *,
+                                            BOOLEAN FirstChance) */
+    NTK_SVC_QUERY_INFORMATION_PROCESS,   /* NtQueryInformationProcess(Process, Class, Info,
+                                            ULONG Length, ULONG *ReturnLength) */
+    NTK_SVC_QUERY_INFORMATION_THREAD,    /* NtQueryInformationThread(Thread, Class, Info,
+                                            ULONG Length, ULONG *ReturnLength) */
+    NTK_SVC_QUERY_SYSTEM_MEMORY,         /* NtkQuerySystemMemory(struct ntk_system_memory *) */
+    NTK_SVC_COUNT
+};
+
+/* Pseudo-handles. */
+#define NTK_CURRENT_PROCESS ((uint64_t)-1)
+#define NTK_CURRENT_THREAD  ((uint64_t)-2)
+
+/* NtWaitForSingleObject / NtDelayExecution: LARGE_INTEGER in 100 ns units,
+ * negative = relative; this kernel supports relative times only. */
+#define NTK_TIME_UNIT_NS 100
+
+/* Information classes. */
+#define NTK_PROCESS_BASIC_INFORMATION 0
+#define NTK_THREAD_BASIC_INFORMATION  0
+
+struct ntk_process_basic_information {
+    int32_t exit_status;          /* 0x00 STATUS_PENDING while it runs */
+    uint32_t reserved0;
+    uint64_t peb_base_address;    /* 0x08 */
+    uint64_t affinity_mask;       /* 0x10 */
+    int32_t base_priority;        /* 0x18 */
+    uint32_t reserved1;
+    uint64_t unique_process_id;   /* 0x20 */
+    uint64_t inherited_from_unique_process_id; /* 0x28 */
+};
+_Static_assert(sizeof(struct ntk_process_basic_information) == 0x30, "PROCESS_BASIC_INFORMATION");
+
+struct ntk_thread_basic_information {
+    int32_t exit_status;          /* 0x00 */
+    uint32_t reserved0;
+    uint64_t teb_base_address;    /* 0x08 */
+    uint64_t unique_process;      /* 0x10 ClientId.UniqueProcess */
+    uint64_t unique_thread;       /* 0x18 ClientId.UniqueThread */
+    uint64_t affinity_mask;       /* 0x20 */
+    int32_t priority;             /* 0x28 */
+    int32_t base_priority;        /* 0x2c */
+};
+_Static_assert(sizeof(struct ntk_thread_basic_information) == 0x30, "THREAD_BASIC_INFORMATION");
+
+/* NtkQuerySystemMemory: pages, as the PFN database and commit charge see them. */
+struct ntk_system_memory {
+    uint64_t total_pages;         /* frames the PFN database manages */
+    uint64_t free_pages;          /* free, not yet zeroed */
+    uint64_t zeroed_pages;        /* free and zeroed (by the zero-page thread) */
+    uint64_t active_pages;        /* in use */
+    uint64_t commit_charge;       /* pages committed, system-wide */
+    uint64_t commit_limit;        /* pages that may be committed */
+    uint64_t demand_zero_faults;  /* faults resolved with a zeroed page */
+    uint64_t zeroed_by_thread;    /* pages the zero-page thread has zeroed */
+};
+
+/* The Process Environment Block and Thread Environment Block: the fields
+ * this kernel fills in, at their Windows x64 offsets.  User GS points at the
+ * TEB (GS:[0x30] = TEB, GS:[0x60] = PEB). */
+#define NTK_PEB_IMAGE_BASE   0x10
+#define NTK_PEB_SIZE         0x1000
+#define NTK_TEB_STACK_BASE   0x08
+#define NTK_TEB_STACK_LIMIT  0x10
+#define NTK_TEB_SELF         0x30
+#define NTK_TEB_PROCESS_ID   0x40
+#define NTK_TEB_THREAD_ID    0x48
+#define NTK_TEB_PEB          0x60
+#define NTK_TEB_LAST_ERROR   0x68
+#define NTK_TEB_DEALLOCATION_STACK 0x1478
+#define NTK_TEB_SIZE         0x2000
+
+#endif /* SHARED_NT_SERVICES_H */
