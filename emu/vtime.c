@@ -50,8 +50,11 @@ void vtime_free(struct machine *m)
     free(m->vt.cache);
 }
 
-/* Decode [va, va + len): number of instructions, and the last one's length. */
-unsigned vtime_count(struct machine *m, uint64_t va, uint64_t len, unsigned *last_len)
+/* Decode [va, va + len): number of instructions, and the last one's length;
+ * with starts, mark where each of the first VTIME_STARTS bytes' instructions
+ * begins. */
+static unsigned decode_count(struct machine *m, uint64_t va, uint64_t len, unsigned *last_len,
+                             uint64_t *starts)
 {
     uint8_t buf[MAX_BLOCK + 16];
     if (len > MAX_BLOCK)
@@ -65,6 +68,9 @@ unsigned vtime_count(struct machine *m, uint64_t va, uint64_t len, unsigned *las
     uint64_t addr = va;
     unsigned n = 0, last = 0;
     while (size > 0) {
+        uint64_t off = addr - va;
+        if (starts && off < VTIME_STARTS)
+            starts[off / 64] |= 1ull << (off % 64);
         if (cs_disasm_iter(h, &code, &size, &addr, insn)) {
             last = insn->size;
         } else { /* not decodable (QEMU raises #UD there): count a byte */
@@ -81,9 +87,15 @@ unsigned vtime_count(struct machine *m, uint64_t va, uint64_t len, unsigned *las
     return n;
 }
 
+unsigned vtime_count(struct machine *m, uint64_t va, uint64_t len, unsigned *last_len)
+{
+    return decode_count(m, va, len, last_len, NULL);
+}
+
 void vtime_forget_counts(struct machine *m)
 {
     memset(m->vt.cache, 0, ICACHE_SIZE * sizeof *m->vt.cache);
+    vtime_current(&m->vt)->e = NULL;
 }
 
 /* A miss in the count cache: decode the block. */
@@ -91,7 +103,10 @@ static __attribute__((noinline)) const struct icount_entry *
 decode_block(struct machine *m, struct icount_entry *e, uint64_t va, uint32_t size)
 {
     unsigned last;
-    e->count = vtime_count(m, va, size, &last);
+    if (vtime_current(&m->vt)->e == e)
+        vtime_current(&m->vt)->e = NULL; /* the current block's entry is reused */
+    memset(e->starts, 0, sizeof e->starts);
+    e->count = decode_count(m, va, size, &last, e->starts);
     e->last_len = last;
     e->va = va, e->size = size, e->cr3 = m->mmu.regs.cr3, e->code32 = m->code32;
     m->stats.icount_misses++;
@@ -124,7 +139,7 @@ static inline void start_block(struct vtime *vt, uint64_t va, uint32_t size,
                                const struct icount_entry *e)
 {
     vt->nblocks++;
-    *vtime_current(vt) = (struct vtime_block){ va, size, e->count, e->last_len };
+    *vtime_current(vt) = (struct vtime_block){ va, e, size, e->count, e->last_len };
 }
 
 /* The block would end after the deadline, or an interrupt that waited for
@@ -198,7 +213,18 @@ static unsigned executed_before(struct machine *m, uint64_t rip)
     const struct vtime_block *b = vtime_current(vt);
     if (rip < b->va || rip >= b->va + b->size)
         return b->n;
-    return rip == b->va ? 0 : vtime_count(m, b->va, rip - b->va, NULL);
+    uint64_t off = rip - b->va;
+    if (b->e && off <= VTIME_STARTS) { /* the instruction starts before rip */
+        unsigned n = 0;
+        for (unsigned w = 0; w * 64 < off; w++) {
+            uint64_t bits = b->e->starts[w];
+            if (off - w * 64 < 64)
+                bits &= (1ull << (off - w * 64)) - 1;
+            n += (unsigned)__builtin_popcountll(bits);
+        }
+        return n;
+    }
+    return off == 0 ? 0 : vtime_count(m, b->va, off, NULL);
 }
 
 void vtime_settle(struct machine *m, uint64_t rip)

@@ -16,6 +16,9 @@
 
 struct machine;
 
+/* Instruction starts are kept for the first VTIME_STARTS bytes of a block. */
+#define VTIME_STARTS 256
+
 /* A cached instruction count: the block at va of size bytes, decoded under
  * cr3 in 64-bit (code32 = 0) or compatibility mode. */
 struct icount_entry {
@@ -23,13 +26,18 @@ struct icount_entry {
     uint32_t size, count;
     uint32_t last_len;   /* length of the block's last instruction */
     uint32_t code32;
+    /* Bit i: an instruction starts at byte i.  A run that stops inside the
+     * block counts what ran with these, without decoding again. */
+    uint64_t starts[VTIME_STARTS / 64];
 };
 
 #define VTIME_RECENT 32  /* a power of two */
 
-/* A block started: where, how big, how many instructions. */
+/* A block started: where, how big, how many instructions; its cache entry
+ * (NULL once the entry is reused for another block). */
 struct vtime_block {
     uint64_t va;
+    const struct icount_entry *e;
     uint32_t size, n, last_len;
 };
 

@@ -10,7 +10,8 @@
  *                    stop the machine with its exit status (0-119; 1 for any
  *                    other non-zero status)
  *   quiet            no boot banner
- *   preempt          time-slice with the timer too (timer.c; off by default)
+ *   nopreempt        no time slicing on the timer (timer.c): threads change
+ *                    only at kernel boundaries
  *   crash            a deliberate kernel bug (a write to an unmapped kernel
  *                    address), to test the panic report and exit status 120
  */

@@ -13,8 +13,9 @@
  * sleepers whose time has come and, once the running thread has had its
  * quantum (1 ms of virtual time) and another is ready, sends it to the back
  * of its queue.  The idle thread arms the timer for the next sleeper's
- * deadline and halts.  With "preempt" on the command line the timer also
- * ends every quantum of a thread that makes no system call (timer.c).
+ * deadline and halts.  The timer also ends every quantum of a thread that
+ * makes no system call (timer.c; "nopreempt" on the command line turns
+ * that off).
  *
  * A switch: save the user FPU/SSE state (FXSAVE) of the thread leaving,
  * point TSS.RSP0 and the SYSCALL stack at the new thread's kernel stack, load

@@ -2,13 +2,10 @@
  * timer.c - the local APIC timer (shared/devices.h), one-shot, counting
  * virtual time (100 MHz input, divide by 1: one count per 10 ns).
  *
- * By default the kernel arms it only when the CPU goes idle, for the next
- * sleeper's deadline: the machine then jumps virtual time straight to the
- * expiry.  Threads change at kernel boundaries instead (sched.c,
- * sched_poll).  The command line "preempt" arms it for every 1 ms quantum
- * as well, which is true time slicing - but today's machine mishandles a
- * timer deadline that falls inside running code (docs/kernel.md, "Machine
- * issues"), so it is off by default.
+ * The kernel arms it when the CPU goes idle, for the next sleeper's
+ * deadline: the machine then jumps virtual time straight to the expiry.
+ * Threads also change at kernel boundaries (sched.c, sched_poll).  It is also armed for every 1 ms quantum, which is true
+ * time slicing, unless the command line says "nopreempt".
  */
 #include "guest/kernel/kernel.h"
 #include "shared/devices.h"
@@ -44,7 +41,7 @@ void timer_init(const struct boot_info *bi)
     apic_write(APIC_SVR, APIC_SVR_ENABLE | VEC_SPURIOUS);
     apic_write(APIC_TIMER_DCR, 0xb); /* divide by 1 */
     apic_write(APIC_LVT_TIMER, VEC_TIMER); /* one-shot */
-    timer_preempt = cmdline_get("preempt", NULL, 0);
+    timer_preempt = !cmdline_get("nopreempt", NULL, 0);
     if (timer_preempt)
         timer_arm_at(now_ns() + TIMER_QUANTUM_NS);
 }

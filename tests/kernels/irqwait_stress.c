@@ -1,17 +1,15 @@
 /*
- * irqwait_stress.c - BUILT BUT NOT RUN by the test suite: it shows two
- * machine bugs (docs/kernel.md, "Machine issues"); run it by hand:
- *   mmulab run --kernel build/tests/kernels/k_irqwait_stress.elf --events -
+ * irqwait_stress.c - timer deadlines inside running code, many times over
+ * (two machine bugs the guest kernel found; docs/kernel.md, "Machine issues
+ * found"):
  *
  * 1. A one-shot timer armed for 100 + 10 i instructions, expiring inside a
  *    recursive computation (fib) run with IF = 0, then taken at STI; 500
- *    times.  After a few rounds the run loop's step to the deadline misses:
- *    virtual time stops advancing (the event log shows the same time for
- *    every later arming), interrupts stop arriving, and the guest finally
- *    jumps to a stack address.  (The same happens with IF = 1.)
- * 2. With the timer re-armed while its interrupt still waits for IF, the
- *    run loop stops in front of the block holding the new deadline for ever
- *    (emu/run.c handle_exit does not step while vt.poll_irq).
+ *    times.  (The run loop once lost its place here: a stop in front of a
+ *    block entered by a chained jump left RIP at an earlier block.)
+ * 2. The timer re-armed while its interrupt still waits for IF.  (The run
+ *    loop once stopped in front of the new deadline's block for ever: it
+ *    did not step to a deadline while an interrupt waited for IF.)
  */
 #include "tests/kernels/lib/ktest.h"
 #include "shared/devices.h"
