@@ -215,6 +215,10 @@ struct machine *machine_new(const struct machine_config *cfg, char *err, size_t 
         snprintf(err, errlen, "cannot allocate %" PRIu64 " MiB of guest RAM", m->ram_size >> 20);
         goto bad;
     }
+    /* Host huge pages where the host allows them: a guest that touches its
+     * RAM (a zero-page thread does all of it) then takes one host fault per
+     * 2 MB instead of one per 4 KB.  Advice only: failure changes nothing. */
+    madvise(m->ram, m->ram_size, MADV_HUGEPAGE);
     if ((e = uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc))) {
         snprintf(err, errlen, "uc_open: %s", uc_strerror(e));
         goto bad;
