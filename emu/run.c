@@ -70,6 +70,7 @@ static void deliver_unicorn_exception(struct machine *m, uint64_t rip)
     /* A user-mode RDTSC trapped by the CR4.TSD we keep set (tsc.c). */
     if (v == X86_VEC_GP && m->cpl == 3 && !m->guest_tsd && tsc_emulate(m, rip)) {
         machine_forget_exception(m);
+        m->vt.now++; /* the RDTSC ran, emulated */
         return;
     }
     uint32_t ec = 0;

@@ -3,12 +3,13 @@
  * for it; the instruction's work is done here.  SYSRET needs no help: QEMU
  * executes it natively, lowering the CPL.
  *
- *   requires EFER.SCE, else #UD;
+ *   requires 64-bit mode and EFER.SCE, else #UD (our CPU is an Intel one:
+ *   AMD's CPUs also take SYSCALL in compatibility mode, through CSTAR);
  *   RCX <- RIP of the next instruction, R11 <- RFLAGS;
  *   CS <- STAR[47:32] & ~3, SS <- STAR[47:32] + 8 (the flat descriptors the
  *   architecture implies: CPL 0, 64-bit code);
  *   RFLAGS <- RFLAGS & ~FMASK (and RF cleared);
- *   RIP <- LSTAR (CSTAR from compatibility mode).
+ *   RIP <- LSTAR.
  * The stack does not change: the kernel switches it itself.
  */
 #include <inttypes.h>
@@ -26,16 +27,18 @@ static uint64_t msr(struct machine *m, uint32_t id)
 void syscall_enter(struct machine *m)
 {
     uint64_t rip = machine_reg(m, UC_X86_REG_RIP); /* Unicorn left it past SYSCALL */
-    m->stats.syscalls++;
-    if (!(m->mmu.regs.efer & X86_EFER_SCE)) {
+    if (!(m->mmu.regs.efer & X86_EFER_SCE) || m->code32) {
         struct event ev = { .vector = X86_VEC_UD, .rip = rip - 2 };
+        m->stats.exceptions[X86_VEC_UD]++;
+        m->vt.now--; /* counted as its block ran, but a faulting SYSCALL does not complete */
         deliver_event(m, &ev);
         return;
     }
     uint64_t rflags = machine_reg(m, UC_X86_REG_RFLAGS);
     uint64_t rsp = machine_reg(m, UC_X86_REG_RSP);
     uint64_t star = msr(m, X86_MSR_STAR);
-    uint64_t target = msr(m, m->code32 ? X86_MSR_CSTAR : X86_MSR_LSTAR);
+    uint64_t target = msr(m, X86_MSR_LSTAR);
+    m->stats.syscalls++;
     uint64_t fmask = msr(m, X86_MSR_FMASK);
     machine_event(m, "syscall from CPL %u at 0x%" PRIx64 ", RAX 0x%" PRIx64, m->cpl, rip - 2,
                   machine_reg(m, UC_X86_REG_RAX));

@@ -227,6 +227,23 @@ static unsigned executed_before(struct machine *m, uint64_t rip)
     return off == 0 ? 0 : vtime_count(m, b->va, off, NULL);
 }
 
+/* The current block ran up to rip, not beyond: count what ran, and let the
+ * block end there (so that vtime_at, asked later, agrees). */
+static void end_block_at(struct machine *m, uint64_t rip)
+{
+    struct vtime *vt = &m->vt;
+    struct vtime_block *b = vtime_current(vt);
+    unsigned done = executed_before(m, rip);
+    if (vt->accounted)
+        vt->now -= b->n - done;
+    else
+        vt->now += done;
+    vt->accounted = true;
+    if (rip >= b->va && rip < b->va + b->size)
+        b->size = (uint32_t)(rip - b->va);
+    b->n = done;
+}
+
 void vtime_settle(struct machine *m, uint64_t rip)
 {
     struct vtime *vt = &m->vt;
@@ -234,28 +251,18 @@ void vtime_settle(struct machine *m, uint64_t rip)
         return; /* no block started in this run */
     /* Stopped in front of a block: the last block started ran to its end,
      * even if the next one begins inside its bytes (a jump back into it). */
-    unsigned n = vtime_current(vt)->n;
-    unsigned done = vt->stopped_at_block ? n : executed_before(m, rip);
-    if (!vt->accounted)
-        vt->now += done;
-    else
-        vt->now -= n - done;
-    vt->accounted = true;
+    if (vt->stopped_at_block) {
+        if (!vt->accounted)
+            vt->now += vtime_current(vt)->n;
+        vt->accounted = true;
+        return;
+    }
+    end_block_at(m, rip);
 }
 
 void vtime_cut_block(struct machine *m, uint64_t resume)
 {
-    struct vtime *vt = &m->vt;
-    struct vtime_block *b = vtime_current(vt);
-    unsigned done = executed_before(m, resume);
-    if (vt->accounted)
-        vt->now -= b->n - done;
-    else
-        vt->now += done;
-    vt->accounted = true;
-    /* The block now ends at resume: nothing after it ran. */
-    b->size = (uint32_t)(resume - b->va);
-    b->n = done;
+    end_block_at(m, resume);
 }
 
 uint64_t vtime_at(struct machine *m, uint64_t rip)
