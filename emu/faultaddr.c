@@ -51,17 +51,35 @@ static uint64_t reg_value(struct machine *m, x86_reg r)
     return is32 ? (uint32_t)v : v;
 }
 
+/* The accesses an instruction makes: address, size, and whether it goes
+ * through SS (a stack access: #SS rather than #GP when non-canonical). */
 struct candidates {
     uint64_t addr[8];
     unsigned size[8];
+    bool stack[8];
     unsigned n;
 };
 
-static void add(struct candidates *c, uint64_t addr, unsigned size)
+static void add(struct candidates *c, uint64_t addr, unsigned size, bool stack)
 {
     if (c->n < 8) {
         c->addr[c->n] = addr;
+        c->stack[c->n] = stack;
         c->size[c->n++] = size ? size : 1;
+    }
+}
+
+/* A memory operand addresses SS by an override, or by default when its
+ * base is RSP or RBP (SDM Vol. 1 §3.7.4). */
+static bool uses_ss(const x86_op_mem *mem)
+{
+    if (mem->segment != X86_REG_INVALID)
+        return mem->segment == X86_REG_SS;
+    switch (mem->base) {
+    case X86_REG_RSP: case X86_REG_ESP: case X86_REG_RBP: case X86_REG_EBP:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -110,14 +128,14 @@ static void implicit(struct machine *m, const struct decoded *d, struct candidat
     switch (d->id) {
     case X86_INS_PUSH: case X86_INS_PUSHFQ: case X86_INS_PUSHFD: case X86_INS_CALL:
     case X86_INS_ENTER:
-        add(c, rsp - w, w);
+        add(c, rsp - w, w, true);
         break;
     case X86_INS_POP: case X86_INS_POPFQ: case X86_INS_POPFD: case X86_INS_RET:
     case X86_INS_IRETQ: case X86_INS_IRETD: case X86_INS_RETF: case X86_INS_RETFQ:
-        add(c, rsp, w);
+        add(c, rsp, w, true);
         break;
     case X86_INS_LEAVE:
-        add(c, machine_reg(m, UC_X86_REG_RBP), w);
+        add(c, machine_reg(m, UC_X86_REG_RBP), w, true);
         break;
     default:
         break;
@@ -177,25 +195,43 @@ static const struct decoded *decode(struct machine *m, uint64_t rip)
     return d;
 }
 
+/* The accesses of the instruction at rip, as it is about to run. */
+static bool accesses(struct machine *m, uint64_t rip, struct candidates *c)
+{
+    const struct decoded *d = decode(m, rip);
+    if (!d)
+        return false;
+    c->n = 0;
+    for (unsigned i = 0; i < d->nmem; i++)
+        add(c, effective(m, d, &d->mem[i]), d->mem_size[i], uses_ss(&d->mem[i]));
+    implicit(m, d, c);
+    return true;
+}
+
 uint64_t fault_exact_address(struct machine *m, const struct mmu_walk *w, uint64_t rip)
 {
     uint64_t page = w->va & ~0xfffull;
     if (w->access == MMU_FETCH)
         return (rip & ~0xfffull) == page ? rip : page;
-
-    const struct decoded *d = decode(m, rip);
-    if (!d)
+    struct candidates c;
+    if (!accesses(m, rip, &c))
         return page;
-    struct candidates c = { .n = 0 };
-    for (unsigned i = 0; i < d->nmem; i++)
-        add(&c, effective(m, d, &d->mem[i]), d->mem_size[i]);
-    implicit(m, d, &c);
     /* On the faulting page; else an access that crossed into it. */
     for (unsigned i = 0; i < c.n; i++)
         if ((c.addr[i] & ~0xfffull) == page)
             return c.addr[i];
-    for (unsigned i = 0; i < c.n; i++)
-        if (c.addr[i] < page && c.addr[i] + c.size[i] > page)
-            return page;
     return page;
+}
+
+bool fault_on_stack(struct machine *m, const struct mmu_walk *w, uint64_t rip)
+{
+    uint64_t page = w->va & ~0xfffull;
+    struct candidates c;
+    if (w->access == MMU_FETCH || !accesses(m, rip, &c))
+        return false;
+    for (unsigned i = 0; i < c.n; i++)
+        if ((c.addr[i] & ~0xfffull) == page ||
+            (c.addr[i] < page && c.addr[i] + c.size[i] > page))
+            return c.stack[i];
+    return false;
 }

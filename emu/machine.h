@@ -261,6 +261,8 @@ bool machine_last_exception(struct machine *m, uint32_t *error_code, bool *softw
 /* faultaddr.c: the exact address of a fault the fill hook saw as a page. */
 uint64_t fault_exact_address(struct machine *m, const struct mmu_walk *w, uint64_t rip);
 void fault_exact_free(struct machine *m);
+/* Was the refused access a stack (SS) one?  (A non-canonical one is #SS.) */
+bool fault_on_stack(struct machine *m, const struct mmu_walk *w, uint64_t rip);
 
 /* tsc.c */
 bool tsc_emulate(struct machine *m, uint64_t rip);

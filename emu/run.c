@@ -100,7 +100,8 @@ static void deliver_fill_fault(struct machine *m, uint64_t rip)
     const struct mmu_walk *w = &m->fault_walk;
     struct event ev = { .rip = rip };
     if (w->fault == MMU_FAULT_GP) {
-        ev.vector = X86_VEC_GP;
+        /* Non-canonical: #SS(0) for a stack reference, else #GP(0). */
+        ev.vector = fault_on_stack(m, w, rip) ? X86_VEC_SS : X86_VEC_GP;
         ev.has_error_code = true;
     } else {
         ev.vector = X86_VEC_PF;

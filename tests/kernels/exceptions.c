@@ -5,6 +5,9 @@
  * SS, the error code and CR2, on the right stack (the current one at CPL 0,
  * RSP0 from CPL 3), aligned to 16 bytes.
  *
+ * A non-canonical address is #GP(0), or #SS(0) when it references the stack
+ * segment (an SS override, an RSP or RBP base, PUSH and friends).
+ *
  * Expected values are taken by the probe itself just before the faulting
  * instruction (RSP, RFLAGS, the instruction's address), so they are the
  * architecture's answer, not a copy of the emulator's.
@@ -99,6 +102,8 @@ static void kernel_probes(void)
     check_kernel("#BP (int3) traps past it", 3, 0, probe_rip + 1);
     PROBE("mov (%%rbx), %%rax", 0x8000000000000000ull);
     check_kernel("#GP on a non-canonical address", 13, 0, probe_rip);
+    PROBE("mov %%ss:(%%rbx), %%rax", 0x8000000000000000ull);
+    check_kernel("#SS on a non-canonical stack-segment address", 12, 0, probe_rip);
     PROBE("div %%rbx", 0);
     check_kernel("#DE (divide by zero)", 0, 0, probe_rip);
 
@@ -135,9 +140,11 @@ __asm__(".section .rodata\n"
         "u_int3: int3\n ud2\n"
         "u_int80: int $0x80\n ud2\n"
         "u_call: call *%rbx\n ud2\n"
+        "u_push: mov %rbx, %rsp\n u_push_at: push %rax\n ud2\n"
         "u_end:\n"
         ".text\n");
-extern const char u_read[], u_write[], u_hlt[], u_int3[], u_int80[], u_call[], u_end[];
+extern const char u_read[], u_write[], u_hlt[], u_int3[], u_int80[], u_call[], u_push[],
+    u_push_at[], u_end[];
 
 static uint64_t uva(const char *snippet)
 {
@@ -186,6 +193,9 @@ static void user_probes(void)
                unx, USTACK_TOP - 8);
     run_user(u_hlt, 0);
     check_user("HLT at CPL 3", 13, 0, uva(u_hlt), USTACK_TOP);
+    run_user(u_push, 0x8000000000000008ull);
+    check_user("PUSH with a non-canonical RSP: #SS", 12, 0, uva(u_push_at),
+               0x8000000000000008ull);
 
     ktest_gate(3, 0, 0, true);
     run_user(u_int3, 0);
@@ -217,7 +227,7 @@ static void smap_smep(void)
 
 void ktest_main(void)
 {
-    tap_plan(9 * 5 + 5 + 8 * 5 + 1 + 5 + 1 + 5);
+    tap_plan(10 * 5 + 5 + 9 * 5 + 1 + 5 + 1 + 5);
     for (unsigned v = 0; v < 32; v++)
         ktest_on(v, on_event);
     ktest_on(0x80, on_event);
