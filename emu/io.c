@@ -27,6 +27,7 @@ static const struct port_range ports[] = {
     { DEV_DEBUGCON_PORT, 1, "debugcon", debugcon_in, debugcon_out },
     { DEV_EXIT_PORT, 1, "exit", exitport_in, exitport_out },
     { DEV_MARK_PORT, 1, "mark", mark_in, mark_out },
+    { DEV_STATS_PORT, 1, "guest statistics", gueststats_in, gueststats_out },
     { DEV_DISK_PORT(0), 0x40 * DEV_DISK_MAX, "disk", disk_in, disk_out },
 };
 

@@ -183,6 +183,8 @@ struct machine {
     FILE *events;
     struct machine_stats stats;
     struct mark marks[MAX_MARKS];
+    uint64_t guest_stats_pa;   /* the guest's statistics table (dev/gueststats.c) */
+    bool guest_stats_set;
     unsigned nmarks;
     uc_hook hooks[16];
     unsigned nhooks;
@@ -261,6 +263,10 @@ bool machine_last_exception(struct machine *m, uint32_t *error_code, bool *softw
 /* faultaddr.c: the exact address of a fault the fill hook saw as a page. */
 uint64_t fault_exact_address(struct machine *m, const struct mmu_walk *w, uint64_t rip);
 void fault_exact_free(struct machine *m);
+
+/* dev/gueststats.c: the guest's counters in the reports. */
+void gueststats_json(struct machine *m, FILE *out);
+void gueststats_print(struct machine *m, FILE *out);
 /* Was the refused access a stack (SS) one?  (A non-canonical one is #SS.) */
 bool fault_on_stack(struct machine *m, const struct mmu_walk *w, uint64_t rip);
 

@@ -57,6 +57,7 @@ void machine_print_stats(struct machine *m, FILE *out)
             ms->ad_writes);
     if (m->tlbm)
         tlbm_print_stats(m, out);
+    gueststats_print(m, out);
 }
 
 void machine_stats_json(struct machine *m, FILE *out, double wall)
@@ -99,5 +100,6 @@ void machine_stats_json(struct machine *m, FILE *out, double wall)
         fputs(",\n  \"tlb\": ", out);
         tlbm_print_json(m, out);
     }
+    gueststats_json(m, out);
     fputs("\n}\n", out);
 }

@@ -6,6 +6,8 @@
 #ifndef SHARED_DEVICES_H
 #define SHARED_DEVICES_H
 
+#include <stdint.h> /* freestanding: provided by the compiler, not libc */
+
 /* ---- 16550 UART (COM1), polled ------------------------------------------ */
 #define DEV_UART_PORT 0x3f8
 #define UART_THR 0  /* write: transmit holding register */
@@ -30,6 +32,29 @@
 
 /* ---- Mark port: benchmarks time phases from inside the guest ------------- */
 #define DEV_MARK_PORT 0xf5     /* 32-bit OUT n: the host records its clock and virtual time */
+
+/* ---- Guest statistics: a kernel's counters in mmulab's --stats-json ------- */
+/* A 32-bit OUT of the physical page number of a struct dev_stats_table
+ * registers it; at exit the machine reads it (whatever the guest last
+ * stored there) and reports each entry under "guest".  Names are
+ * [a-z0-9_], NUL-terminated; the table lies inside one page. */
+#define DEV_STATS_PORT  0xf6
+#define DEV_STATS_MAGIC 0x5354415453747367ull /* "gstSTATS" */
+#define DEV_STATS_NAME  40
+#define DEV_STATS_MAX   84   /* entries that fit in a page after the header */
+
+struct dev_stats_entry {
+    char name[DEV_STATS_NAME];
+    uint64_t value;
+};
+
+struct dev_stats_table {
+    uint64_t magic;          /* DEV_STATS_MAGIC */
+    uint32_t count;          /* entries in use, <= DEV_STATS_MAX */
+    uint32_t reserved;
+    struct dev_stats_entry entry[DEV_STATS_MAX];
+};
+_Static_assert(sizeof(struct dev_stats_table) <= 4096, "the statistics table fits in a page");
 
 /* Exit statuses mmulab itself uses when the machine stops without the guest
  * writing the exit port.  Guests should keep below 120 for their own. */

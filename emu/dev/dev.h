@@ -20,6 +20,8 @@ uint32_t exitport_in(struct machine *m, unsigned offset, int size);
 void exitport_out(struct machine *m, unsigned offset, int size, uint32_t value);
 uint32_t mark_in(struct machine *m, unsigned offset, int size);
 void mark_out(struct machine *m, unsigned offset, int size, uint32_t value);
+uint32_t gueststats_in(struct machine *m, unsigned offset, int size);
+void gueststats_out(struct machine *m, unsigned offset, int size, uint32_t value);
 uint32_t disk_in(struct machine *m, unsigned offset, int size);
 void disk_out(struct machine *m, unsigned offset, int size, uint32_t value);
 

@@ -161,6 +161,10 @@ void zero_page_thread(void *arg);
 bool pfn_check(void);                       /* invariants of the lists (self-test) */
 extern uint64_t pfn_demand_zero_faults;
 
+/* stats.c: counters for mmulab's --stats-json (shared/devices.h) */
+void stats_init(void);
+void stats_publish(void);
+
 /* ---- pmap.c: page tables ------------------------------------------------ */
 void pmap_init(const struct boot_info *bi);
 void pmap_pfn_ready(void);

@@ -52,6 +52,7 @@ bool cmdline_get(const char *key, char *out, size_t outlen)
 
 void kernel_finish(int status)
 {
+    stats_publish();
     machine_exit((uint32_t)status);
 }
 
@@ -104,6 +105,7 @@ void kmain(const struct boot_info *bi)
     if (!thread_create_kernel(system_process, zero_page_thread, NULL, 0))
         panic("cannot create the zero-page thread");
     pfn_set_commit_limit();
+    stats_init();
 
     struct ntk_system_memory m;
     pfn_counts(&m);

@@ -155,6 +155,7 @@ void sched_poll(void)
  * in the idle loop, just wake it up. */
 void sched_timer_tick(bool from_user)
 {
+    stats_publish();
     if (timer_preempt)
         timer_arm_at(now_ns() + TIMER_QUANTUM_NS);
     if (from_user)
