@@ -3,19 +3,20 @@
  * translation block.
  *
  * Unicorn's block hook runs as each block starts and gives its address and
- * size in bytes; the block's instruction count is decoded with Capstone once
- * and cached (keyed by address, size, CR3 and code mode).  The count is
- * added as the block starts.  If the run then stops inside the block (a
- * fault, a trap, an I/O stop), vtime_settle() takes back the instructions
- * that did not run, decoding [block start, RIP).
+ * size in bytes; the block's instruction count, and where each instruction
+ * starts, are decoded with Capstone once and cached (keyed by address,
+ * size, CR3 and code mode).  The count is added as the block starts.  If the
+ * run then stops inside the block (a fault, a trap, an I/O stop),
+ * vtime_settle() takes back the instructions that did not run: those that
+ * start at or after RIP.
  *
  * A block that would end after the deadline is not started: the hook stops
  * the run in front of it (Unicorn honours a stop requested by a block hook
- * before the block executes, provided the hook also rewrites RIP).  The run loop then steps exactly to the
- * deadline with `until` set to the address of the deadline's instruction,
- * so timer interrupts and instruction limits land on exact instructions.
- * (A count-limited run would make Unicorn flush all translated code when
- * counting is switched off again.)
+ * before the block executes, provided the hook also rewrites RIP).  The run
+ * loop then steps exactly to the deadline with `until` set to the address
+ * of the deadline's instruction, so timer interrupts and instruction limits
+ * land on exact instructions.  (A count-limited run would make Unicorn
+ * flush all translated code when counting is switched off again.)
  */
 #include <capstone/capstone.h>
 #include <stdlib.h>
@@ -80,8 +81,11 @@ static unsigned decode_count(struct machine *m, uint64_t va, uint64_t len, unsig
         n++;
     }
     cs_free(insn, 1);
-    if (got < len) /* unreadable tail: a byte per instruction, as above */
-        n += (unsigned)(len - got), last = 1;
+    for (uint64_t off = got; off < len; off++) { /* unreadable tail: a byte each, as above */
+        if (starts && off < VTIME_STARTS)
+            starts[off / 64] |= 1ull << (off % 64);
+        n++, last = 1;
+    }
     if (last_len)
         *last_len = last;
     return n;
