@@ -284,6 +284,8 @@ uint64_t wait_next_wake(void);               /* earliest sleeper deadline, or 0 
 
 /* ---- except.c ----------------------------------------------------------- */
 void except_dispatch(struct trapframe *tf, ntk_status code, int nparams, uint64_t p0, uint64_t p1);
+void except_dispatch3(struct trapframe *tf, ntk_status code, int nparams, uint64_t p0,
+                      uint64_t p1, uint64_t p2);
 ntk_status except_continue(struct trapframe *tf, uint64_t context);
 void except_unhandled(struct process *p, const struct ntk_exception_record *r,
                       uint64_t rip) __attribute__((noreturn));

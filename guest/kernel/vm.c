@@ -322,7 +322,8 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     if (b) {
         start = b & ~(align - 1);
         end = PAGE_ROUND_UP(b + s);
-        if (start < NTK_LOWEST_USER_ADDRESS || end > alloc_limit(p))
+        if (start < NTK_LOWEST_USER_ADDRESS ||
+            (end > alloc_limit(p) && !(vad_flags & VAD_SYSTEM)))
             return NTK_STATUS_INVALID_PARAMETER;
         if (!vad_range_free(p->vads, start, end))
             return NTK_STATUS_CONFLICTING_ADDRESSES;
