@@ -324,7 +324,7 @@ struct section {
     uint32_t npages;            /* SizeOfImage / 4 KB */
     uint32_t ndir;
     uint64_t *dir;              /* frames of prototype entries (512 each) */
-    bool fail_pageins;          /* fault injection: pageinfail=FILE */
+    uint32_t fail_page;         /* fault injection: page + 1 (pageinfail=FILE:RVA) */
 };
 struct image_stats {
     uint64_t page_ins, cow_copies, resident, sections;
