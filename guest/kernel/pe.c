@@ -207,8 +207,10 @@ int pe_parse_headers(const uint8_t *hdr, uint64_t hdr_len, uint64_t file_size,
     uint64_t opt = at + PE_OPTIONAL_OFFSET;
     uint64_t table = opt + fh->size_of_optional_header;
     uint64_t table_end = table + (uint64_t)fh->number_of_sections * sizeof(struct pe_section_header);
-    if (opt + fh->size_of_optional_header > hdr_len)
-        return BAD(e, "FileHeader.SizeOfOptionalHeader", at + 4 + 0x10, fh->size_of_optional_header);
+    if (opt + fh->size_of_optional_header > hdr_len || fh->size_of_optional_header < 0x70 ||
+        fh->size_of_optional_header > sizeof nt.optional_header)
+        return BAD(e, "FileHeader.SizeOfOptionalHeader", at + 4 + 0x10,
+                   fh->size_of_optional_header);
     /* Directories the optional header does not have read as zero. */
     for (uint64_t k = fh->size_of_optional_header; k < sizeof nt.optional_header; k++)
         ((uint8_t *)&nt.optional_header)[k] = 0;
