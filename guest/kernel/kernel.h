@@ -306,6 +306,7 @@ struct volume_file {
 void volume_init(const struct boot_info *bi);
 bool volume_present(void);
 bool volume_find(const char *name, struct volume_file *f);
+bool volume_same_name(const char *a, const char *b); /* base names, any case */
 /* len bytes at off into frame pa, the rest of the page zeroed (image page-ins). */
 ntk_status volume_read_page(const struct volume_file *f, uint64_t off, uint64_t len,
                             uint64_t pa);
@@ -325,6 +326,7 @@ struct section {
     uint32_t ndir;
     uint64_t *dir;              /* frames of prototype entries (512 each) */
     uint32_t fail_page;         /* fault injection: page + 1 (pageinfail=FILE:RVA) */
+    bool tables_checked;        /* relocations and exports: checked once */
 };
 struct image_stats {
     uint64_t page_ins, cow_copies, resident, sections;

@@ -91,14 +91,14 @@ static ntk_status section_create(const struct volume_file *f, struct section **o
 ntk_status section_open(const char *name, struct section **out)
 {
     struct volume_file f;
-    if (!volume_find(name, &f))
-        return NTK_STATUS_OBJECT_NAME_NOT_FOUND;
-    for (struct section *s = sections; s; s = s->next)
-        if (s->file.offset == f.offset) {
+    for (struct section *s = sections; s; s = s->next) /* mapped now: no volume walk */
+        if (volume_same_name(s->file.name, name)) {
             s->refs++;
             *out = s;
             return NTK_STATUS_SUCCESS;
         }
+    if (!volume_find(name, &f))
+        return NTK_STATUS_OBJECT_NAME_NOT_FOUND;
     return section_create(&f, out);
 }
 

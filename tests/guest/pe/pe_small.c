@@ -8,7 +8,12 @@
  *              TEB and stack all lie below 2 GB, else a bit per failed check
  *   BIG        a 4 MB read-only table: touches its pages 5 and 900 and
  *              sleeps until ended (pe_test counts the page-ins)
- *   HELLO      prints a line and exits 0 (the benchmark's program)
+ *   HELLO      prints a line and exits 0
+ *   FIRST      exits at once (the benchmark's process creation); with an
+ *              argument it sleeps instead, keeping the DLLs' sections open
+ *   PAGEIN     touches each page of a 1 MB read-only table once, between
+ *              the benchmark's markers "@bench begin pagein 256" and
+ *              "@bench end pagein" (image page-ins per second)
  *   INPAGE     imports nothing and has no relocations: the kernel reads
  *              only its headers at load, so an in-page error (the
  *              pageinfail= test option) hits its first instruction
@@ -76,6 +81,32 @@ int pe_main(void)
 {
     rt_print("hello from a PE program\n");
     return 0;
+}
+#elif defined(MODE_FIRST)
+#include "shared/nt/process.h"
+int pe_main(void);
+int pe_main(void)
+{
+    uint64_t params = *(uint64_t *)(rt_peb() + NTK_PEB_PROCESS_PARAMETERS);
+    if (((const struct ntk_unicode_string *)(params + NTK_PARAMS_COMMAND_LINE))->length > 24) {
+        int64_t forever = INT64_MIN;
+        NtDelayExecution(0, &forever);
+    }
+    return 0;
+}
+#elif defined(MODE_PAGEIN)
+const int64_t pagein_table[256][512] __attribute__((aligned(4096))) = {
+    [0 ... 255] = { [0 ... 511] = 0x1234567812345678ll } };
+int pe_main(void);
+int pe_main(void)
+{
+    const volatile int64_t *t = &pagein_table[0][0];
+    uint64_t sum = 0;
+    rt_print("@bench begin pagein 256\n");
+    for (unsigned i = 0; i < 256; i++)
+        sum += (uint64_t)t[i * 512];
+    rt_print("@bench end pagein\n");
+    return sum == 256 * 0x1234567812345678ull ? 0 : 1;
 }
 #elif defined(MODE_INPAGE)
 int pe_main(void);
