@@ -166,6 +166,14 @@ static void test_error_offset_and_value(void **state)
     free(img);
 }
 
+/* Headers of img parsed into info, and a reader of its mapped image. */
+static int flat(uint8_t *img, struct pe_flat *f, struct pe_reader *r, struct pe_error *e)
+{
+    *f = (struct pe_flat){ img, PB_SIZE, &info };
+    *r = (struct pe_reader){ f, pe_flat_read };
+    return pe_parse_headers(img, PB_SIZE, PB_SIZE, &info, e);
+}
+
 struct fixes {
     unsigned n;
     uint32_t rva[8];
@@ -182,12 +190,10 @@ static ntk_status record_fix(void *ctx, uint32_t rva)
 
 static int walk_relocs(uint8_t *img, struct fixes *f, struct pe_error *e)
 {
-    if (pe_parse_headers(img, PB_SIZE, PB_SIZE, &info, e))
-        return -1;
-    struct pe_flat flat = { img, PB_SIZE, &info };
-    struct pe_reader r = { &flat, pe_flat_read };
+    struct pe_flat fl;
+    struct pe_reader r;
     memset(f, 0, sizeof *f);
-    return pe_walk_relocations(&info, &r, record_fix, f, e);
+    return flat(img, &fl, &r, e) ? -1 : pe_walk_relocations(&info, &r, record_fix, f, e);
 }
 
 static void test_relocations(void **state)
@@ -246,12 +252,10 @@ static ntk_status record_import(void *ctx, const struct pe_import *imp)
 
 static int walk_imports(uint8_t *img, struct imports *s, struct pe_error *e)
 {
-    if (pe_parse_headers(img, PB_SIZE, PB_SIZE, &info, e))
-        return -1;
-    struct pe_flat flat = { img, PB_SIZE, &info };
-    struct pe_reader r = { &flat, pe_flat_read };
+    struct pe_flat fl;
+    struct pe_reader r;
     memset(s, 0, sizeof *s);
-    return pe_walk_imports(&info, &r, record_import, s, e);
+    return flat(img, &fl, &r, e) ? -1 : pe_walk_imports(&info, &r, record_import, s, e);
 }
 
 static void test_imports(void **state)
@@ -294,11 +298,9 @@ static void test_imports(void **state)
 static int find(uint8_t *img, const char *name, uint16_t ordinal, uint32_t *rva,
                 struct pe_error *e)
 {
-    if (pe_parse_headers(img, PB_SIZE, PB_SIZE, &info, e))
-        return -1;
-    struct pe_flat flat = { img, PB_SIZE, &info };
-    struct pe_reader r = { &flat, pe_flat_read };
-    return pe_find_export(&info, &r, name, ordinal, rva, e);
+    struct pe_flat fl;
+    struct pe_reader r;
+    return flat(img, &fl, &r, e) ? -1 : pe_find_export(&info, &r, name, ordinal, rva, e);
 }
 
 static void test_exports(void **state)
