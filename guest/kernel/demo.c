@@ -19,7 +19,7 @@ void demo_run(void *arg)
         struct process *p;
         struct thread *t;
         kprintf("\n== %s\n", programs[i]);
-        ntk_status st = process_create_from_image(programs[i], system_process->pid, &p, &t);
+        ntk_status st = process_create_from_image(programs[i], NULL, system_process->pid, &p, &t);
         if (!NTK_SUCCESS(st)) {
             kprintf("demo: cannot start %s: status 0x%08x\n", programs[i], (uint32_t)st);
             kernel_finish(1);

@@ -14,6 +14,7 @@
 #include "guest/lib/lib.h"
 #include "guest/lib/x86.h"
 #include "shared/bootinfo.h"
+#include "guest/kernel/pe.h"
 #include "shared/nt/exception.h"
 #include "shared/nt/memory.h"
 #include "shared/nt/services.h"
@@ -66,7 +67,9 @@ struct object {
     struct thread *waiters; /* threads waiting on it (linked by wait_next) */
 };
 
-/* A virtual address descriptor: one reservation. */
+struct section;
+
+/* A virtual address descriptor: one reservation, or one view of an image. */
 #define VAD_SYSTEM 0x1u     /* placed by the system (PEB, TEB, machine range): no free */
 #define VAD_STACK 0x2u      /* a thread's stack */
 struct vad {
@@ -74,10 +77,11 @@ struct vad {
     int height;
     uint64_t start, end;        /* [start, end), page aligned */
     uint32_t alloc_protect;     /* AllocationProtect */
-    uint32_t type;              /* NTK_MEM_PRIVATE (mapped, image: later) */
+    uint32_t type;              /* NTK_MEM_PRIVATE or NTK_MEM_IMAGE */
     uint32_t flags;             /* VAD_* */
     uint64_t committed;         /* pages committed: this VAD's commit charge */
     uint64_t teb;               /* VAD_STACK: the owner's TEB (its StackLimit moves) */
+    struct section *section;    /* MEM_IMAGE: the image section (a reference) */
 };
 
 #define MAX_HANDLES 256
@@ -90,12 +94,19 @@ struct process {
     uint64_t commit;            /* pages charged */
     uint64_t peb;
     uint64_t image_base, entry, dispatcher;
+    uint64_t alloc_limit;       /* allocations end below (2 GB without LARGE_ADDRESS_AWARE) */
+    uint16_t image_flags;       /* IMAGE_FLAG_*: what the EXE's header asked for */
     int32_t exit_status;
     bool terminating;
     unsigned nthreads;          /* not yet terminated */
     struct thread *threads;     /* linked by proc_next */
     struct object *handles[MAX_HANDLES]; /* handle h is slot h/4 - 1 */
 };
+
+#define IMAGE_FLAG_PE 0x1u
+#define IMAGE_FLAG_LARGE_ADDRESS_AWARE 0x2u
+#define IMAGE_FLAG_NX_COMPAT 0x4u
+#define IMAGE_FLAG_DYNAMIC_BASE 0x8u
 
 enum thread_state { TS_INIT, TS_READY, TS_RUNNING, TS_WAITING, TS_TERMINATED };
 struct thread {
@@ -145,7 +156,7 @@ uint64_t pool_bytes_in_use(void);
 /* ---- pfn.c: the PFN database -------------------------------------------- */
 enum pfn_state { PFN_FREE, PFN_ZEROED, PFN_ACTIVE, PFN_RESERVED };
 enum pfn_use { USE_NONE, USE_KERNEL, USE_PAGE_TABLE, USE_PRIVATE, USE_POOL, USE_STACK,
-               USE_VOLUME };
+               USE_VOLUME, USE_IMAGE };
 void pfn_early_init(const struct boot_info *bi);
 void pfn_init(const struct boot_info *bi);
 void zero_page(uint64_t pa);
@@ -204,6 +215,8 @@ void vm_release_all(struct process *p);
 enum { FAULT_READ = 0, FAULT_WRITE = 1, FAULT_EXECUTE = 8 };
 ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel);
 ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uint64_t len);
+ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base);
+ntk_status vm_physical_address(struct process *p, uint64_t va, uint64_t *pa);
 bool protection_valid(uint32_t protect);
 uint64_t protection_pte_bits(uint32_t protect);
 
@@ -242,9 +255,13 @@ extern const char thread_trampoline[];
 /* ---- process.c ---------------------------------------------------------- */
 extern struct process *system_process;
 void process_init(void);
-struct process *process_create(const char *name, uint32_t parent_pid);
-ntk_status process_create_from_image(const char *image, uint32_t parent_pid,
-                                     struct process **pp, struct thread **tp);
+struct process *process_create(const char *name, uint32_t parent_pid, uint64_t alloc_limit);
+ntk_status process_create_from_image(const char *image, const char *cmdline,
+                                     uint32_t parent_pid, struct process **pp,
+                                     struct thread **tp);
+ntk_status process_start(struct process *p, uint64_t stack_commit, uint64_t stack_reserve,
+                         struct thread **tp);
+void process_abandon(struct process *p);
 void process_terminate(struct process *p, int32_t status);
 void process_thread_ended(struct process *p);
 void process_destroy(struct process *p);
@@ -271,6 +288,8 @@ uint64_t wait_next_wake(void);               /* earliest sleeper deadline, or 0 
 
 /* ---- except.c ----------------------------------------------------------- */
 void except_dispatch(struct trapframe *tf, ntk_status code, int nparams, uint64_t p0, uint64_t p1);
+void except_dispatch3(struct trapframe *tf, ntk_status code, int nparams, uint64_t p0,
+                      uint64_t p1, uint64_t p2);
 ntk_status except_continue(struct trapframe *tf, uint64_t context);
 void except_unhandled(struct process *p, const struct ntk_exception_record *r,
                       uint64_t rip) __attribute__((noreturn));
@@ -283,11 +302,58 @@ uint64_t syscall_count(void);
 
 /* ---- disk.c, volume.c, loader.c ---------------------------------------- */
 bool disk_read(unsigned disk, uint64_t lba, uint32_t count, uint64_t pa);
+struct volume_file {
+    char name[64];          /* base name as stored */
+    uint64_t offset;        /* of the contents in the archive (512-aligned) */
+    uint64_t size;
+};
 void volume_init(const struct boot_info *bi);
 bool volume_present(void);
-bool volume_find(const char *name, const uint8_t **data, uint64_t *size);
+bool volume_find(const char *name, struct volume_file *f);
+bool volume_same_name(const char *a, const char *b); /* base names, any case */
+/* len bytes at off into frame pa, the rest of the page zeroed (image page-ins). */
+ntk_status volume_read_page(const struct volume_file *f, uint64_t off, uint64_t len,
+                            uint64_t pa);
+ntk_status volume_read(const struct volume_file *f, uint64_t off, void *dst, uint64_t len);
+uint64_t volume_disk_reads(void);
 void volume_use_builtin(const uint8_t *image, uint64_t size);
-ntk_status loader_load(struct process *p, const uint8_t *image, uint64_t size);
+ntk_status loader_load(struct process *p, const struct volume_file *f);
+bool loader_is_elf(const struct volume_file *f);
+
+/* ---- section.c: image sections (shared pages of image files) ------------ */
+struct section {
+    struct section *next;
+    struct volume_file file;
+    uint32_t refs;              /* views + the loader's */
+    struct pe_info *info;       /* the checked headers */
+    uint32_t npages;            /* SizeOfImage / 4 KB */
+    uint32_t ndir;
+    uint64_t *dir;              /* frames of prototype entries (512 each) */
+    uint32_t fail_page;         /* fault injection: page + 1 (pageinfail=FILE:RVA) */
+    bool tables_checked;        /* relocations and exports: checked once */
+};
+struct image_stats {
+    uint64_t page_ins, cow_copies, resident, sections;
+};
+struct section_reader {         /* ctx of section_read */
+    struct section *section;
+    ntk_status status;          /* why a read failed */
+};
+ntk_status section_open(const char *name, struct section **out);
+void section_ref(struct section *s);
+void section_deref(struct section *s);
+ntk_status section_page(struct section *s, uint32_t page, uint64_t *frame);
+bool section_read(void *ctx, uint32_t rva, void *dst, uint32_t len);
+void section_report(const struct section *s, const struct pe_error *e);
+extern struct image_stats image_stats;
+
+/* ---- image.c: the PE loader --------------------------------------------- */
+struct process_args {           /* NtkCreateProcess / run= */
+    const char *image;          /* the name on the volume */
+    const char *cmdline;        /* ASCII; NULL: the image name */
+};
+ntk_status image_create_process(const struct process_args *a, uint32_t parent_pid,
+                                struct process **pp, struct thread **tp);
 
 /* ---- timer.c ------------------------------------------------------------ */
 void timer_init(const struct boot_info *bi);

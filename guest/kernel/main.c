@@ -6,9 +6,10 @@
  *                    memory services, from the system volume - disk 0, or
  *                    the archive built into the kernel when there is none
  *   selftest         the kernel's self-tests (TAP on the console)
- *   run=PROGRAM      start PROGRAM from the system volume, wait for it, and
+ *   run=PROGRAM ARGS start PROGRAM from the system volume, wait for it, and
  *                    stop the machine with its exit status (0-119; 1 for any
- *                    other non-zero status)
+ *                    other non-zero status).  run= comes last: the rest of
+ *                    the line, "PROGRAM ARGS", is the program's command line
  *   quiet            no boot banner
  *   nopreempt        no time slicing on the timer (timer.c): threads change
  *                    only at kernel boundaries
@@ -17,6 +18,7 @@
  */
 #include "guest/kernel/kernel.h"
 #include "shared/devices.h"
+#include "shared/nt/process.h"
 
 const struct boot_info *boot_info;
 char boot_cmdline[BOOT_CMDLINE_MAX];
@@ -57,13 +59,35 @@ void kernel_finish(int status)
 }
 
 static char run_name[128];
+static char run_cmdline[NTK_COMMAND_LINE_MAX + 1];
+
+/* "run=" takes the rest of the line: cut it off the kernel's options, keep
+ * it as the program's command line and its first word as the program. */
+static bool split_run(void)
+{
+    char *s = boot_cmdline;
+    while (*s && !(memcmp(s, "run=", 4) == 0 && (s == boot_cmdline || s[-1] == ' ')))
+        s++;
+    if (!*s)
+        return false;
+    size_t n = strlen(s + 4);
+    n = n < NTK_COMMAND_LINE_MAX ? n : NTK_COMMAND_LINE_MAX;
+    memcpy(run_cmdline, s + 4, n);
+    run_cmdline[n] = 0;
+    size_t k = 0;
+    while (k + 1 < sizeof run_name && run_cmdline[k] && run_cmdline[k] != ' ')
+        run_name[k] = run_cmdline[k], k++;
+    run_name[k] = 0;
+    *s = 0;
+    return true;
+}
 
 static void run_program(void *arg)
 {
     (void)arg;
     struct process *p;
     struct thread *t;
-    ntk_status st = process_create_from_image(run_name, system_process->pid, &p, &t);
+    ntk_status st = process_create_from_image(run_name, run_cmdline, system_process->pid, &p, &t);
     if (!NTK_SUCCESS(st)) {
         kprintf("run: cannot start %s: status 0x%08x\n", run_name, (uint32_t)st);
         kernel_finish(1);
@@ -90,6 +114,7 @@ void kmain(const struct boot_info *bi)
     boot_info = bi;
     memcpy(boot_cmdline, bi->cmdline, sizeof boot_cmdline);
     boot_cmdline[sizeof boot_cmdline - 1] = 0;
+    bool run = split_run();
 
     cpu_init();
     pfn_early_init(bi);
@@ -118,7 +143,7 @@ void kmain(const struct boot_info *bi)
     void (*body)(void *) = demo_run;
     if (cmdline_get("selftest", NULL, 0))
         body = selftest_run;
-    else if (cmdline_get("run", run_name, sizeof run_name))
+    else if (run)
         body = run_program;
     else if (cmdline_get("crash", NULL, 0))
         body = crash_run;

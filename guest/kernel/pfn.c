@@ -203,6 +203,10 @@ void pfn_counts(struct ntk_system_memory *m)
     m->commit_limit = commit_limit;
     m->demand_zero_faults = pfn_demand_zero_faults;
     m->zeroed_by_thread = zeroed_by_thread;
+    m->image_page_ins = image_stats.page_ins;
+    m->image_cow_copies = image_stats.cow_copies;
+    m->image_pages_resident = image_stats.resident;
+    m->image_sections = image_stats.sections;
 }
 
 /* Called once the kernel is up: what is available now, less a reserve of

@@ -67,7 +67,7 @@ static void copy_name(char *dst, const char *src, size_t n)
     dst[i] = 0;
 }
 
-struct process *process_create(const char *name, uint32_t parent_pid)
+struct process *process_create(const char *name, uint32_t parent_pid, uint64_t alloc_limit)
 {
     struct process *p = kalloc(sizeof *p);
     if (!p)
@@ -76,6 +76,7 @@ struct process *process_create(const char *name, uint32_t parent_pid)
     p->obj.refs = 1; /* the creator's, until it makes a handle or lets go */
     p->exit_status = NTK_STATUS_PENDING;
     p->parent_pid = parent_pid;
+    p->alloc_limit = alloc_limit;
     copy_name(p->name, name, sizeof p->name);
     p->pml4 = pmap_create();
     p->pid = cid_alloc(p);
@@ -101,30 +102,47 @@ struct process *process_create(const char *name, uint32_t parent_pid)
     return p;
 }
 
-ntk_status process_create_from_image(const char *image, uint32_t parent_pid,
-                                     struct process **pp, struct thread **tp)
+ntk_status process_start(struct process *p, uint64_t stack_commit, uint64_t stack_reserve,
+                         struct thread **tp)
 {
-    const uint8_t *data;
-    uint64_t size;
-    if (!volume_find(image, &data, &size))
+    ntk_status st = vm_write_process(p, p->peb + NTK_PEB_IMAGE_BASE, &p->image_base, 8);
+    if (NTK_SUCCESS(st))
+        st = thread_create_user(p, p->entry, p->peb, stack_commit, stack_reserve, 0, tp);
+    return st;
+}
+
+/* A process that never started: undo it. */
+void process_abandon(struct process *p)
+{
+    p->terminating = true;
+    vm_release_all(p);
+    object_deref(&p->obj);
+}
+
+/* An ELF image (the test and demonstration programs) or a PE one
+ * (image.c). */
+ntk_status process_create_from_image(const char *image, const char *cmdline,
+                                     uint32_t parent_pid, struct process **pp,
+                                     struct thread **tp)
+{
+    struct volume_file f;
+    if (!volume_find(image, &f))
         return NTK_STATUS_OBJECT_NAME_NOT_FOUND;
-    struct process *p = process_create(image, parent_pid);
+    if (!loader_is_elf(&f)) {
+        struct process_args a = { image, cmdline };
+        return image_create_process(&a, parent_pid, pp, tp);
+    }
+    struct process *p = process_create(image, parent_pid, 0);
     if (!p)
         return NTK_STATUS_INSUFFICIENT_RESOURCES;
-    ntk_status st = loader_load(p, data, size);
+    ntk_status st = loader_load(p, &f);
     if (NTK_SUCCESS(st))
-        st = vm_write_process(p, p->peb + NTK_PEB_IMAGE_BASE, &p->image_base, 8);
-    struct thread *t = NULL;
-    if (NTK_SUCCESS(st))
-        st = thread_create_user(p, p->entry, p->peb, 0, 0, 0, &t);
+        st = process_start(p, 0, 0, tp);
     if (!NTK_SUCCESS(st)) {
-        p->terminating = true;
-        vm_release_all(p);
-        object_deref(&p->obj);
+        process_abandon(p);
         return st;
     }
     *pp = p;
-    *tp = t;
     return NTK_STATUS_SUCCESS;
 }
 

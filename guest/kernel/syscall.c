@@ -11,6 +11,7 @@
  */
 #include "guest/kernel/kernel.h"
 #include "shared/devices.h"
+#include "shared/nt/process.h"
 
 extern const char syscall_entry[];
 #define IMAGE_NAME_MAX 256
@@ -227,24 +228,40 @@ static ntk_status svc_create_thread(struct trapframe *tf, const uint64_t *a)
     return st;
 }
 
-/* NtkCreateProcess(*Process, *Thread, ImageName, NameLength) */
+/* A user string of len characters, NUL-terminated in buf (max characters);
+ * embedded NULs are refused. */
+static ntk_status get_string(uint64_t uva, uint64_t len, char *buf, uint64_t max)
+{
+    if (len == 0 || len > max)
+        return NTK_STATUS_INVALID_PARAMETER;
+    ntk_status st = copy_from_user(buf, uva, len);
+    if (!NTK_SUCCESS(st))
+        return st;
+    buf[len] = 0;
+    return strlen(buf) == len ? NTK_STATUS_SUCCESS : NTK_STATUS_INVALID_PARAMETER;
+}
+
+/* NtkCreateProcess(*Process, *Thread, ImageName, NameLength, CommandLine,
+ *                  CommandLineLength) */
 static ntk_status svc_create_process(struct trapframe *tf, const uint64_t *a)
 {
     (void)tf;
-    char name[IMAGE_NAME_MAX + 1];
+    char name[IMAGE_NAME_MAX + 1], cmdline[NTK_COMMAND_LINE_MAX + 1];
     uint64_t zero = 0;
     ntk_status st;
     if (!NTK_SUCCESS(st = copy_to_user(a[0], &zero, 8)) ||
         !NTK_SUCCESS(st = copy_to_user(a[1], &zero, 8)))
         return st;
-    if (a[3] == 0 || a[3] > IMAGE_NAME_MAX)
-        return NTK_STATUS_INVALID_PARAMETER;
-    if (!NTK_SUCCESS(st = copy_from_user(name, a[2], a[3])))
+    if (!NTK_SUCCESS(st = get_string(a[2], a[3], name, IMAGE_NAME_MAX)))
         return st;
-    name[a[3]] = 0;
+    bool has_cmdline = a[4] || a[5];
+    if (has_cmdline &&
+        !NTK_SUCCESS(st = get_string(a[4], a[5], cmdline, NTK_COMMAND_LINE_MAX)))
+        return st;
     struct process *p;
     struct thread *t;
-    if (!NTK_SUCCESS(st = process_create_from_image(name, current->proc->pid, &p, &t)))
+    if (!NTK_SUCCESS(st = process_create_from_image(name, has_cmdline ? cmdline : NULL,
+                                                    current->proc->pid, &p, &t)))
         return st;
     uint64_t hp = 0, ht = 0;
     st = handle_create(current->proc, &p->obj, &hp);
@@ -391,6 +408,22 @@ static ntk_status svc_system_memory(struct trapframe *tf, const uint64_t *a)
     return copy_to_user(a[0], &m, sizeof m);
 }
 
+/* NtkQueryPhysicalAddress(Process, Address, *PhysicalAddress) */
+static ntk_status svc_physical_address(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    uint64_t pa = 0;
+    ntk_status st = copy_to_user(a[2], &pa, sizeof pa);
+    if (!NTK_SUCCESS(st))
+        return st;
+    struct process *p = process_arg(a[0]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    st = vm_physical_address(p, a[1], &pa);
+    object_deref(&p->obj);
+    return NTK_SUCCESS(st) ? put_u64(a[2], pa) : st;
+}
+
 static const struct {
     service_fn fn;
     unsigned nargs;
@@ -404,7 +437,7 @@ static const struct {
     [NTK_SVC_TERMINATE_PROCESS] = { svc_terminate_process, 2 },
     [NTK_SVC_TERMINATE_THREAD] = { svc_terminate_thread, 2 },
     [NTK_SVC_CREATE_THREAD] = { svc_create_thread, 11 },
-    [NTK_SVC_CREATE_PROCESS] = { svc_create_process, 4 },
+    [NTK_SVC_CREATE_PROCESS] = { svc_create_process, 6 },
     [NTK_SVC_WAIT_FOR_SINGLE_OBJECT] = { svc_wait, 3 },
     [NTK_SVC_DELAY_EXECUTION] = { svc_delay, 2 },
     [NTK_SVC_CLOSE] = { svc_close, 1 },
@@ -414,6 +447,7 @@ static const struct {
     [NTK_SVC_QUERY_INFORMATION_PROCESS] = { svc_query_process, 5 },
     [NTK_SVC_QUERY_INFORMATION_THREAD] = { svc_query_thread, 5 },
     [NTK_SVC_QUERY_SYSTEM_MEMORY] = { svc_system_memory, 1 },
+    [NTK_SVC_QUERY_PHYSICAL_ADDRESS] = { svc_physical_address, 3 },
 };
 
 void syscall_dispatch(struct trapframe *tf)

@@ -25,6 +25,22 @@
  * Committing charges the process's commit against the system's commit limit
  * (pfn.c) but takes no page: the first touch faults and vm_fault() maps a
  * zeroed page (demand zero).
+ *
+ * A view of an image section (a MEM_IMAGE VAD, vm_map_image) has every page
+ * committed, with one more bit, PROTO (bit 9, ignored by the MMU): the page
+ * belongs to the section.  Its PTE is one of
+ *
+ *   COMMIT | PROTO | prot                 not touched in this process: the
+ *                                         fault asks the section for the
+ *                                         shared frame (section_page)
+ *   COMMIT | PROTO | prot | frame | hw    the section's shared frame; write
+ *                                         copy pages are mapped read-only
+ *   COMMIT | prot | frame | hw            a private copy (copy-on-write
+ *                                         done): the frame is the process's
+ *
+ * Image pages are charged to the commit limit only while they may need a
+ * private frame: a private copy, or a shared page whose protection is a
+ * write-copy one (charged_image_page).
  */
 #include "guest/kernel/kernel.h"
 
@@ -32,6 +48,7 @@
 #define PTE_RESIDENT (1ull << 57)
 #define PTE_PROT_SHIFT 52
 #define PTE_PROT_MASK (0x1full << PTE_PROT_SHIFT)
+#define PTE_PROTO    (1ull << 9)  /* an image page still the section's */
 #define GRANULE NTK_ALLOCATION_GRANULARITY
 #define BASE_PROT(p) ((p) & 0xffu)
 #define MODIFIERS (NTK_PAGE_GUARD | NTK_PAGE_NOCACHE | NTK_PAGE_WRITECOMBINE)
@@ -70,14 +87,54 @@ static unsigned popcount(uint32_t x)
     return n;
 }
 
-bool protection_valid(uint32_t protect)
+#define WRITECOPY_PROTS (NTK_PAGE_WRITECOPY | NTK_PAGE_EXECUTE_WRITECOPY)
+
+/* Valid for private memory (write-copy: only for image views). */
+static bool protection_valid_for(uint32_t protect, bool image)
 {
     uint32_t base = BASE_PROT(protect), mods = protect & MODIFIERS;
     if ((protect & ~(0xffu | MODIFIERS)) || popcount(base) != 1 || popcount(mods) > 1)
         return false;
-    if (base & (NTK_PAGE_WRITECOPY | NTK_PAGE_EXECUTE_WRITECOPY))
+    if ((base & WRITECOPY_PROTS) && !image)
         return false;
     return !(base == NTK_PAGE_NOACCESS && mods);
+}
+
+bool protection_valid(uint32_t protect)
+{
+    return protection_valid_for(protect, false);
+}
+
+static bool is_writecopy(uint32_t protect)
+{
+    return (BASE_PROT(protect) & WRITECOPY_PROTS) != 0;
+}
+
+/* Read-write and write-copy protections, pairwise: a page that has its own
+ * copy turns write-copy into read-write; a page still shared copy-on-write
+ * turns read-write into write-copy. */
+enum { RW, WC };
+static const uint32_t rw_wc[2][2] = {
+    { NTK_PAGE_READWRITE, NTK_PAGE_WRITECOPY },
+    { NTK_PAGE_EXECUTE_READWRITE, NTK_PAGE_EXECUTE_WRITECOPY },
+};
+
+static uint32_t convert_protection(uint32_t protect, int from, int to)
+{
+    for (unsigned i = 0; i < 2; i++)
+        if (BASE_PROT(protect) == rw_wc[i][from])
+            return rw_wc[i][to] | (protect & ~0xffu);
+    return protect;
+}
+
+static uint32_t copied_protection(uint32_t protect)
+{
+    return convert_protection(protect, WC, RW);
+}
+
+static uint32_t shared_protection(uint32_t protect)
+{
+    return convert_protection(protect, RW, WC);
 }
 
 static uint64_t prot_encode(uint32_t protect)
@@ -184,7 +241,7 @@ static void decommit_range(struct process *p, struct vad *v, uint64_t start, uin
         *pte = 0;
         if (old & X86_PTE_P) /* the TLB caches present entries only */
             pmap_flush(p->pml4, va);
-        if (frame)
+        if (frame && !(old & PTE_PROTO))
             pfn_free(frame);
     }
     v->committed -= n;
@@ -199,22 +256,32 @@ static uint64_t align_up(uint64_t x, uint64_t a)
     return (x + a - 1) & ~(a - 1);
 }
 
+/* Where allocations of p must end (2 GB for an image that is not large
+ * address aware). */
+static uint64_t alloc_limit(const struct process *p)
+{
+    return p->alloc_limit ? p->alloc_limit : USER_TOP;
+}
+
 static uint64_t find_bottom_up(struct process *p, uint64_t size, uint64_t align)
 {
-    uint64_t cand = NTK_LOWEST_USER_ADDRESS;
+    uint64_t cand = NTK_LOWEST_USER_ADDRESS, top = alloc_limit(p);
     for (struct vad *v = vad_next_after(p->vads, cand); v; v = vad_successor(v)) {
         if (v->start >= cand && v->start - cand >= size)
             break;
         if (v->end > cand)
             cand = align_up(v->end, align);
     }
-    return cand <= USER_TOP && USER_TOP - cand >= size ? cand : 0;
+    return cand <= top && top - cand >= size ? cand : 0;
 }
 
 static uint64_t find_top_down(struct process *p, uint64_t size, uint64_t align)
 {
-    uint64_t limit = USER_TOP; /* candidates end at or below this */
-    for (struct vad *v = vad_last(p->vads);; v = vad_predecessor(v)) {
+    uint64_t limit = alloc_limit(p); /* candidates end at or below this */
+    struct vad *v = vad_last(p->vads);
+    while (v && v->start >= limit)
+        v = vad_predecessor(v);
+    for (;; v = vad_predecessor(v)) {
         if (limit < size + NTK_LOWEST_USER_ADDRESS)
             return 0;
         uint64_t cand = (limit - size) & ~(align - 1);
@@ -246,7 +313,7 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     if (!(type & NTK_MEM_RESERVE)) {
         uint64_t start = PAGE_ROUND_DOWN(b), end = PAGE_ROUND_UP(b + s);
         struct vad *v = vad_find(p->vads, start);
-        if (!v || end > v->end)
+        if (!v || end > v->end || v->type == NTK_MEM_IMAGE)
             return NTK_STATUS_CONFLICTING_ADDRESSES;
         ntk_status st = commit_range(p, v, start, end, protect);
         if (NTK_SUCCESS(st)) {
@@ -260,7 +327,8 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     if (b) {
         start = b & ~(align - 1);
         end = PAGE_ROUND_UP(b + s);
-        if (start < NTK_LOWEST_USER_ADDRESS)
+        if (start < NTK_LOWEST_USER_ADDRESS ||
+            (end > alloc_limit(p) && !(vad_flags & VAD_SYSTEM)))
             return NTK_STATUS_INVALID_PARAMETER;
         if (!vad_range_free(p->vads, start, end))
             return NTK_STATUS_CONFLICTING_ADDRESSES;
@@ -294,9 +362,14 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     return NTK_STATUS_SUCCESS;
 }
 
+static void unmap_image(struct process *p, struct vad *v);
+
 static void release_vad(struct process *p, struct vad *v)
 {
-    decommit_range(p, v, v->start, v->end);
+    if (v->type == NTK_MEM_IMAGE)
+        unmap_image(p, v);
+    else
+        decommit_range(p, v, v->start, v->end);
     vad_remove(&p->vads, v);
     kfree(v);
 }
@@ -311,6 +384,8 @@ ntk_status vm_free(struct process *p, uint64_t *base, uint64_t *size, uint32_t t
     struct vad *v = vad_find(p->vads, PAGE_ROUND_DOWN(b));
     if (!v)
         return NTK_STATUS_MEMORY_NOT_ALLOCATED;
+    if (v->type == NTK_MEM_IMAGE)
+        return NTK_STATUS_UNABLE_TO_DELETE_SECTION; /* a view: NtUnmapViewOfSection's job */
     if ((v->flags & VAD_SYSTEM) && !system)
         return NTK_STATUS_INVALID_PARAMETER; /* the PEB, a TEB, the machine's range */
     if (type == NTK_MEM_RELEASE) {
@@ -332,11 +407,14 @@ ntk_status vm_free(struct process *p, uint64_t *base, uint64_t *size, uint32_t t
     return NTK_STATUS_SUCCESS;
 }
 
+static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start,
+                                uint64_t end, uint32_t protect);
+
 ntk_status vm_protect(struct process *p, uint64_t *base, uint64_t *size, uint32_t protect,
                       uint32_t *old)
 {
     uint64_t b = *base, s = *size;
-    if (!protection_valid(protect))
+    if (!protection_valid_for(protect, true))
         return NTK_STATUS_INVALID_PAGE_PROTECTION;
     if (s == 0 || b >= USER_TOP || s > USER_TOP - b)
         return NTK_STATUS_INVALID_PARAMETER;
@@ -344,10 +422,17 @@ ntk_status vm_protect(struct process *p, uint64_t *base, uint64_t *size, uint32_
     struct vad *v = vad_find(p->vads, start);
     if (!v || end > v->end)
         return NTK_STATUS_CONFLICTING_ADDRESSES;
+    if (v->type != NTK_MEM_IMAGE && !protection_valid(protect))
+        return NTK_STATUS_INVALID_PAGE_PROTECTION;
     if (count_committed(p, start, end) != (end - start) / PAGE_SIZE)
         return NTK_STATUS_NOT_COMMITTED;
     *old = prot_decode(*pmap_pte(p->pml4, start, false));
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+    if (v->type == NTK_MEM_IMAGE) {
+        ntk_status st = protect_image(p, v, start, end, protect);
+        if (!NTK_SUCCESS(st))
+            return st;
+    }
+    for (uint64_t va = start; va < end && v->type != NTK_MEM_IMAGE; va += PAGE_SIZE) {
         uint64_t *pte = pmap_pte(p->pml4, va, false);
         *pte = make_pte(pte_frame(*pte), protect);
         pmap_flush(p->pml4, va);
@@ -416,6 +501,176 @@ void vm_release_all(struct process *p)
         release_vad(p, p->vads);
 }
 
+/* ---- image views ------------------------------------------------------------ */
+
+static bool charged_image_page(uint64_t pte)
+{
+    return !(pte & PTE_PROTO) || is_writecopy(prot_decode(pte));
+}
+
+/* Give the image page at va (PTE pte, shared) a private copy of its
+ * contents: copy-on-write.  A write-copy protection becomes read-write. */
+static ntk_status image_copy(struct process *p, struct vad *v, uint64_t va, uint64_t *pte)
+{
+    uint64_t shared = pte_frame(*pte);
+    uint32_t page = (uint32_t)((va - v->start) / PAGE_SIZE);
+    if (!shared) {
+        ntk_status st = section_page(v->section, page, &shared);
+        if (!NTK_SUCCESS(st))
+            return st;
+    }
+    uint64_t frame = pfn_alloc(USE_PRIVATE, false);
+    if (!frame)
+        return NTK_STATUS_NO_MEMORY;
+    memcpy(P2V(frame), P2V(shared), PAGE_SIZE);
+    uint64_t old = *pte;
+    uint32_t protect = prot_decode(old);
+    if (!is_writecopy(protect)) {   /* the loader's write: charge the copy now */
+        if (!commit_charge(1)) {
+            pfn_free(frame);
+            return NTK_STATUS_COMMITMENT_LIMIT;
+        }
+        v->committed++;
+        p->commit++;
+    }
+    *pte = make_pte(frame, copied_protection(protect));
+    if (old & X86_PTE_P)
+        pmap_flush(p->pml4, va);
+    image_stats.cow_copies++;
+    return NTK_STATUS_SUCCESS;
+}
+
+/* A fault on a page still the section's: map the shared frame (paging it
+ * in if nobody has yet), or copy it for a write to a write-copy page. */
+static ntk_status image_fault(struct process *p, struct vad *v, uint64_t va, uint64_t *pte,
+                              int access)
+{
+    uint32_t protect = prot_decode(*pte);
+    if (access == FAULT_WRITE && is_writecopy(protect))
+        return image_copy(p, v, va, pte);
+    if (*pte & X86_PTE_P) {
+        pmap_flush(p->pml4, va); /* present and allowed: a stale TLB entry */
+        return NTK_STATUS_SUCCESS;
+    }
+    uint64_t frame;
+    ntk_status st = section_page(v->section, (uint32_t)((va - v->start) / PAGE_SIZE), &frame);
+    if (!NTK_SUCCESS(st))
+        return st;
+    *pte = make_pte(frame, protect) | PTE_PROTO;
+    return NTK_STATUS_SUCCESS;
+}
+
+/* Map a view of image section s into p at *base (its preferred base) if
+ * that range is free, else at the lowest free 64 KB-aligned range: then
+ * STATUS_IMAGE_NOT_AT_BASE (success; the caller relocates).  Every page is
+ * committed with its section's protection and faults in from the section. */
+ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base)
+{
+    const struct pe_info *info = s->info;
+    uint64_t size = info->size_of_image, start = *base;
+    ntk_status done = NTK_STATUS_SUCCESS;
+    if (!start || !vad_range_free(p->vads, start, start + size)) {
+        if (!(start = find_bottom_up(p, size, GRANULE)))
+            return NTK_STATUS_NO_MEMORY;
+        done = NTK_STATUS_IMAGE_NOT_AT_BASE;
+    }
+    uint64_t charge = 0;
+    for (uint32_t rva = 0; rva < size; rva += PAGE_SIZE)
+        charge += is_writecopy(pe_page_protection(info, rva));
+    struct vad *v = kalloc(sizeof *v);
+    if (!v)
+        return NTK_STATUS_INSUFFICIENT_RESOURCES;
+    if (!commit_charge(charge)) {
+        kfree(v);
+        return NTK_STATUS_COMMITMENT_LIMIT;
+    }
+    for (uint64_t va = start; va < start + size; va = (va | (X86_PAGE_2M - 1)) + 1)
+        if (!pmap_pte(p->pml4, va, true)) {
+            commit_release(charge);
+            kfree(v);
+            return NTK_STATUS_NO_MEMORY;
+        }
+    v->start = start;
+    v->end = start + size;
+    v->alloc_protect = NTK_PAGE_EXECUTE_WRITECOPY;
+    v->type = NTK_MEM_IMAGE;
+    v->flags = VAD_SYSTEM;
+    v->section = s;
+    v->committed = charge;
+    p->commit += charge;
+    section_ref(s);
+    vad_insert(&p->vads, v);
+    for (uint32_t rva = 0; rva < size; rva += PAGE_SIZE)
+        *pmap_pte(p->pml4, start + rva, false) =
+            make_pte(0, pe_page_protection(info, rva)) | PTE_PROTO;
+    *base = start;
+    return done;
+}
+
+static void unmap_image(struct process *p, struct vad *v)
+{
+    uint64_t *pte;
+    for (uint64_t va = v->start; (pte = next_committed(p, &va, v->end)); va += PAGE_SIZE) {
+        uint64_t old = *pte, frame = pte_frame(old);
+        *pte = 0;
+        if (old & X86_PTE_P)
+            pmap_flush(p->pml4, va);
+        if (frame && !(old & PTE_PROTO))
+            pfn_free(frame);
+    }
+    p->commit -= v->committed;
+    commit_release(v->committed);
+    v->committed = 0;
+    section_deref(v->section);
+}
+
+/* NtProtectVirtualMemory on a view: a page still shared takes read-write
+ * as write-copy (its writes must not reach the section), unless its
+ * section is shared writable; a private copy takes write-copy as
+ * read-write.  The commit charge follows charged_image_page. */
+static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start,
+                                uint64_t end, uint32_t protect)
+{
+    int64_t delta = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+            uint64_t *pte = pmap_pte(p->pml4, va, false), old = *pte;
+            uint32_t sec = pe_page_protection(v->section->info, (uint32_t)(va - v->start));
+            bool writes_reach_section =
+                (sec & (NTK_PAGE_READWRITE | NTK_PAGE_EXECUTE_READWRITE)) != 0;
+            uint32_t want = !(old & PTE_PROTO) || writes_reach_section
+                                ? copied_protection(protect)
+                                : shared_protection(protect);
+            uint64_t e = make_pte(pte_frame(old), want) | (old & PTE_PROTO);
+            if (pass == 0) {
+                delta += (int64_t)charged_image_page(e) - (int64_t)charged_image_page(old);
+                continue;
+            }
+            *pte = e;
+            pmap_flush(p->pml4, va);
+        }
+        if (pass == 0 && delta > 0 && !commit_charge((uint64_t)delta))
+            return NTK_STATUS_COMMITMENT_LIMIT;
+    }
+    if (delta < 0)
+        commit_release((uint64_t)-delta);
+    v->committed = (uint64_t)((int64_t)v->committed + delta);
+    p->commit = (uint64_t)((int64_t)p->commit + delta);
+    return NTK_STATUS_SUCCESS;
+}
+
+ntk_status vm_physical_address(struct process *p, uint64_t va, uint64_t *pa)
+{
+    if (va >= USER_TOP || !vad_find(p->vads, PAGE_ROUND_DOWN(va)) ||
+        pmap_next_table(p->pml4, PAGE_ROUND_DOWN(va)) != PAGE_ROUND_DOWN(va))
+        return NTK_STATUS_INVALID_ADDRESS;
+    uint64_t frame = pte_frame(*pmap_pte(p->pml4, PAGE_ROUND_DOWN(va), false));
+    if (!frame)
+        return NTK_STATUS_INVALID_ADDRESS;
+    *pa = frame + (va & (PAGE_SIZE - 1));
+    return NTK_STATUS_SUCCESS;
+}
+
 /* ---- faults --------------------------------------------------------------- */
 
 /* The guard page of a thread stack was touched: commit the page below it as
@@ -451,16 +706,18 @@ ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel
     uint64_t frame = pte_frame(*pte);
     if (protect & NTK_PAGE_GUARD) {
         /* One shot: the first touch clears PAGE_GUARD and raises the exception. */
-        *pte = make_pte(frame, protect & ~NTK_PAGE_GUARD);
+        *pte = make_pte(frame, protect & ~NTK_PAGE_GUARD) | (*pte & PTE_PROTO);
         pmap_flush(p->pml4, page);
         if (v->flags & VAD_STACK)
             return grow_stack(p, v, page);
         return NTK_STATUS_GUARD_PAGE_VIOLATION;
     }
     uint64_t hw = protection_pte_bits(protect);
-    if (!hw || (access == FAULT_WRITE && !(hw & X86_PTE_RW)) ||
+    if (!hw || (access == FAULT_WRITE && !(hw & X86_PTE_RW) && !is_writecopy(protect)) ||
         (access == FAULT_EXECUTE && (hw & X86_PTE_XD)))
         return NTK_STATUS_ACCESS_VIOLATION;
+    if (*pte & PTE_PROTO)
+        return image_fault(p, v, page, pte, access);
     if (!(*pte & X86_PTE_P)) {
         /* Not present: no TLB holds it (the TLB caches present entries
          * only), so no INVLPG is needed after mapping it. */
@@ -488,6 +745,11 @@ ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uin
         uint64_t *pte = pmap_pte(p->pml4, page, false);
         if (!pte || !(*pte & PTE_COMMIT))
             return NTK_STATUS_ACCESS_VIOLATION;
+        if (*pte & PTE_PROTO) { /* the loader writes an image page: copy-on-write */
+            ntk_status st = image_copy(p, vad_find(p->vads, page), page, pte);
+            if (!NTK_SUCCESS(st))
+                return st;
+        }
         uint64_t frame = pte_frame(*pte);
         if (!frame) {
             frame = pfn_alloc(USE_PRIVATE, true);

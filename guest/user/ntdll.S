@@ -32,6 +32,7 @@
     SERVICE NtQueryInformationProcess, 16
     SERVICE NtQueryInformationThread, 17
     SERVICE NtkQuerySystemMemory, 18
+    SERVICE NtkQueryPhysicalAddress, 19
 
 /* ntk_raw_syscall(a1..a6, number): the number is the 7th argument, at
  * [RSP + 0x38]; arguments 5 and 6 stay where the service expects them. */

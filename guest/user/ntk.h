@@ -38,7 +38,7 @@ ntk_status NTAPI NtCreateThreadEx(HANDLE *thread, uint32_t access, void *attr, H
                                   void *start, void *arg, uint32_t flags, uint64_t zero_bits,
                                   uint64_t stack_commit, uint64_t stack_reserve, void *attrs);
 ntk_status NTAPI NtkCreateProcess(HANDLE *process, HANDLE *thread, const char *image,
-                                  uint64_t len);
+                                  uint64_t len, const char *cmdline, uint64_t cmdline_len);
 ntk_status NTAPI NtWaitForSingleObject(HANDLE h, uint8_t alertable, const int64_t *timeout);
 ntk_status NTAPI NtDelayExecution(uint8_t alertable, const int64_t *interval);
 ntk_status NTAPI NtClose(HANDLE h);
@@ -51,6 +51,7 @@ ntk_status NTAPI NtQueryInformationProcess(HANDLE process, uint32_t cls, void *i
 ntk_status NTAPI NtQueryInformationThread(HANDLE thread, uint32_t cls, void *info,
                                           uint32_t length, uint32_t *ret_length);
 ntk_status NTAPI NtkQuerySystemMemory(struct ntk_system_memory *m);
+ntk_status NTAPI NtkQueryPhysicalAddress(HANDLE process, uint64_t va, uint64_t *pa);
 /* Any service number with six arguments (the fuzz test). */
 uint64_t NTAPI ntk_raw_syscall(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
                                uint64_t a6, uint64_t number);

@@ -46,7 +46,9 @@ enum ntk_service {
                                             SIZE_T StackCommit, SIZE_T StackReserve,
                                             PVOID AttributeList) */
     NTK_SVC_CREATE_PROCESS,              /* NtkCreateProcess(HANDLE *Process, HANDLE *Thread,
-                                            const char *ImageName, SIZE_T NameLength) */
+                                            const char *ImageName, SIZE_T NameLength,
+                                            const char *CommandLine, SIZE_T CommandLineLength):
+                                            ASCII; CommandLine 0/0 = the image name */
     NTK_SVC_WAIT_FOR_SINGLE_OBJECT,      /* NtWaitForSingleObject(Handle, BOOLEAN Alertable,
                                             LARGE_INTEGER *Timeout) */
     NTK_SVC_DELAY_EXECUTION,             /* NtDelayExecution(BOOLEAN Alertable,
@@ -61,6 +63,11 @@ enum ntk_service {
     NTK_SVC_QUERY_INFORMATION_THREAD,    /* NtQueryInformationThread(Thread, Class, Info,
                                             ULONG Length, ULONG *ReturnLength) */
     NTK_SVC_QUERY_SYSTEM_MEMORY,         /* NtkQuerySystemMemory(struct ntk_system_memory *) */
+    NTK_SVC_QUERY_PHYSICAL_ADDRESS,      /* NtkQueryPhysicalAddress(Process, PVOID Address,
+                                            ULONG64 *PhysicalAddress): the frame a resident
+                                            page maps to, plus the offset; a page that is
+                                            not resident: STATUS_INVALID_ADDRESS (it is not
+                                            faulted in) */
     NTK_SVC_COUNT
 };
 
@@ -110,6 +117,10 @@ struct ntk_system_memory {
     uint64_t commit_limit;        /* pages that may be committed */
     uint64_t demand_zero_faults;  /* faults resolved with a zeroed page */
     uint64_t zeroed_by_thread;    /* pages the zero-page thread has zeroed */
+    uint64_t image_page_ins;      /* image pages read from the volume (first touches) */
+    uint64_t image_cow_copies;    /* private copies made by writes to image pages */
+    uint64_t image_pages_resident; /* frames image sections hold now (shared) */
+    uint64_t image_sections;      /* image sections (files) mapped now */
 };
 
 /* The Process Environment Block and Thread Environment Block: the fields

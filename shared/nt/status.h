@@ -61,5 +61,14 @@ typedef int32_t ntk_status;
 #define NTK_STATUS_BUFFER_TOO_SMALL        ((ntk_status)0xC0000023)
 #define NTK_STATUS_NOT_COMMITTED           ((ntk_status)0xC000002D)
 #define NTK_STATUS_INVALID_ADDRESS         ((ntk_status)0xC0000141)
+#define NTK_STATUS_IMAGE_NOT_AT_BASE       ((ntk_status)0x40000003) /* mapped, relocated */
+#define NTK_STATUS_IN_PAGE_ERROR           ((ntk_status)0xC0000006)
+#define NTK_STATUS_DEVICE_DATA_ERROR       ((ntk_status)0xC000009C) /* a failed disk read */
+#define NTK_STATUS_UNABLE_TO_DELETE_SECTION ((ntk_status)0xC000001B)
+#define NTK_STATUS_INVALID_IMAGE_NOT_MZ    ((ntk_status)0xC000012F)
+#define NTK_STATUS_DLL_NOT_FOUND           ((ntk_status)0xC0000135)
+#define NTK_STATUS_ORDINAL_NOT_FOUND       ((ntk_status)0xC0000138)
+#define NTK_STATUS_ENTRYPOINT_NOT_FOUND    ((ntk_status)0xC0000139)
+#define NTK_STATUS_ILLEGAL_DLL_RELOCATION  ((ntk_status)0xC0000269)
 
 #endif /* SHARED_NT_STATUS_H */

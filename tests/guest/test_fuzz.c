@@ -17,7 +17,7 @@ int main(void)
     unsigned started = 0, ended = 0, clean = 0;
     for (unsigned i = 0; i < CHILDREN; i++) {
         HANDLE p, t;
-        if (NtkCreateProcess(&p, &t, "fuzz_child.elf", 14) < 0)
+        if (NtkCreateProcess(&p, &t, "fuzz_child.elf", 14, 0, 0) < 0)
             continue;
         started++;
         if (NtWaitForSingleObject(p, 0, 0) == 0)

@@ -30,7 +30,7 @@ static struct ntk_thread_basic_information tinfo(HANDLE h)
 
 static ntk_status spawn(const char *name, HANDLE *p, HANDLE *t)
 {
-    return NtkCreateProcess(p, t, name, strlen(name));
+    return NtkCreateProcess(p, t, name, strlen(name), 0, 0);
 }
 
 static volatile uint64_t shared_counter;
@@ -142,7 +142,7 @@ static void children(void)
 
     tap_status(spawn("no_such_program.elf", &p, &t), NTK_STATUS_OBJECT_NAME_NOT_FOUND,
                "an image that is not on the volume");
-    tap_status(NtkCreateProcess(&p, &t, (const char *)0xffff800000000000ull, 8),
+    tap_status(NtkCreateProcess(&p, &t, (const char *)0xffff800000000000ull, 8, 0, 0),
                NTK_STATUS_ACCESS_VIOLATION, "an image name in kernel space");
 }
 

@@ -1,0 +1,203 @@
+/*
+ * section.c - image sections: one object per image file of the system
+ * volume, shared by every process that maps the file (NT's control area and
+ * segment).  It holds the parsed headers and, for each page of the image,
+ * a prototype PTE: 0 while the page has not been read, else the physical
+ * address of the shared frame that holds it (bit 0 set).  A view of the
+ * section in a process (vm.c, vm_map_image) starts with PTEs that only say
+ * "ask the section"; the first touch in any process calls section_page(),
+ * which reads the page from the disk the first time (the file's sectors,
+ * through the disk driver) and hands the same frame to every later caller.
+ *
+ * The prototype table is two-level: a directory of up to 256 frames, each
+ * holding 512 prototype entries, allocated as pages are read.  A section
+ * lives while views or the loader hold references; when the last goes, its
+ * frames go back to the PFN database (there is no standby list to keep them
+ * on: docs/kernel.md, "What Windows does differently").
+ */
+#include "guest/kernel/kernel.h"
+
+#define PROTO_VALID 1ull
+#define PROTO_PER_PAGE (PAGE_SIZE / 8)
+#define PROTO_DIR_MAX (PE_MAX_IMAGE / PAGE_SIZE / PROTO_PER_PAGE)
+
+static struct section *sections;   /* live sections */
+struct image_stats image_stats;
+
+static void report(const char *file, const struct pe_error *e)
+{
+    kprintf("image %s: invalid %s", file, e->field);
+    if (e->index >= 0)
+        kprintf("[%d]", e->index);
+    kprintf(" at %s 0x%llx: 0x%llx (status 0x%08x)\n", e->rva ? "RVA" : "file offset",
+            (unsigned long long)e->offset, (unsigned long long)e->value, (uint32_t)e->status);
+}
+
+void section_report(const struct section *s, const struct pe_error *e)
+{
+    report(s->file.name, e);
+}
+
+/* Fault injection for the tests: "pageinfail=FILE:RVA" (hex) makes the
+ * page-in of that page of FILE fail as a disk error would.  The page's
+ * number + 1, or 0. */
+static uint32_t fault_injection(const char *file)
+{
+    char v[96];
+    size_t n = strlen(file);
+    if (!cmdline_get("pageinfail", v, sizeof v) || memcmp(v, file, n) || v[n] != ':')
+        return 0;
+    uint64_t rva = 0;
+    for (const char *s = v + n + 1; *s; s++)
+        rva = rva * 16 + (uint64_t)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
+    return (uint32_t)(rva / PAGE_SIZE + 1);
+}
+
+/* Read and check the headers of f into a new section. */
+static ntk_status section_create(const struct volume_file *f, struct section **out)
+{
+    struct section *s = kalloc(sizeof *s);
+    struct pe_info *info = kalloc(sizeof *info);
+    uint64_t page = pfn_alloc(USE_VOLUME, false);
+    ntk_status st = NTK_STATUS_INSUFFICIENT_RESOURCES;
+    if (s && info && page) {
+        uint64_t n = f->size < PE_HEADER_BYTES ? f->size : PE_HEADER_BYTES;
+        struct pe_error e;
+        st = volume_read(f, 0, P2V(page), n);
+        if (NTK_SUCCESS(st) && pe_parse_headers(P2V(page), n, f->size, info, &e)) {
+            report(f->name, &e);
+            st = e.status;
+        }
+    }
+    if (page)
+        pfn_free(page);
+    if (!NTK_SUCCESS(st)) {
+        kfree(info);
+        kfree(s);
+        return st;
+    }
+    s->file = *f;
+    s->info = info;
+    s->refs = 1;
+    s->npages = info->size_of_image / PAGE_SIZE;
+    s->fail_page = fault_injection(f->name);
+    s->next = sections;
+    sections = s;
+    image_stats.sections++;
+    *out = s;
+    return NTK_STATUS_SUCCESS;
+}
+
+ntk_status section_open(const char *name, struct section **out)
+{
+    struct volume_file f;
+    for (struct section *s = sections; s; s = s->next) /* mapped now: no volume walk */
+        if (volume_same_name(s->file.name, name)) {
+            s->refs++;
+            *out = s;
+            return NTK_STATUS_SUCCESS;
+        }
+    if (!volume_find(name, &f))
+        return NTK_STATUS_OBJECT_NAME_NOT_FOUND;
+    return section_create(&f, out);
+}
+
+void section_ref(struct section *s)
+{
+    s->refs++;
+}
+
+static void section_destroy(struct section *s)
+{
+    for (unsigned d = 0; d < PROTO_DIR_MAX && s->dir && d < s->ndir; d++) {
+        if (!s->dir[d])
+            continue;
+        uint64_t *proto = P2V(s->dir[d]);
+        for (unsigned i = 0; i < PROTO_PER_PAGE; i++)
+            if (proto[i] & PROTO_VALID) {
+                pfn_free(proto[i] & ~PROTO_VALID);
+                image_stats.resident--;
+            }
+        pfn_free(s->dir[d]);
+    }
+    kfree(s->dir);
+    kfree(s->info);
+    struct section **pp = &sections;
+    while (*pp != s)
+        pp = &(*pp)->next;
+    *pp = s->next;
+    image_stats.sections--;
+    kfree(s);
+}
+
+void section_deref(struct section *s)
+{
+    KASSERT(s->refs > 0);
+    if (--s->refs == 0)
+        section_destroy(s);
+}
+
+/* The prototype entry of page i, its table allocated if need be. */
+static uint64_t *proto_entry(struct section *s, uint32_t i)
+{
+    if (!s->dir) {
+        s->ndir = (s->npages + PROTO_PER_PAGE - 1) / PROTO_PER_PAGE;
+        if (!(s->dir = kalloc(s->ndir * sizeof *s->dir)))
+            return NULL;
+    }
+    uint32_t d = i / PROTO_PER_PAGE;
+    if (!s->dir[d] && !(s->dir[d] = pfn_alloc(USE_PAGE_TABLE, true)))
+        return NULL;
+    return (uint64_t *)P2V(s->dir[d]) + i % PROTO_PER_PAGE;
+}
+
+ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame)
+{
+    KASSERT(i < s->npages);
+    uint64_t *proto = proto_entry(s, i);
+    if (!proto)
+        return NTK_STATUS_NO_MEMORY;
+    if (*proto & PROTO_VALID) {
+        *frame = *proto & ~PROTO_VALID;
+        return NTK_STATUS_SUCCESS;
+    }
+    uint32_t off, len;
+    pe_page_source(s->info, i * (uint32_t)PAGE_SIZE, &off, &len);
+    if (s->fail_page == i + 1)
+        return NTK_STATUS_IN_PAGE_ERROR; /* fault injection (pageinfail=FILE:RVA) */
+    uint64_t pa = pfn_alloc(USE_IMAGE, len == 0);
+    if (!pa)
+        return NTK_STATUS_NO_MEMORY;
+    if (len) {
+        ntk_status st = volume_read_page(&s->file, off, len, pa);
+        if (!NTK_SUCCESS(st)) {
+            pfn_free(pa);
+            return st;
+        }
+        image_stats.page_ins++;
+    }
+    image_stats.resident++;
+    *proto = pa | PROTO_VALID;
+    *frame = pa;
+    return NTK_STATUS_SUCCESS;
+}
+
+/* The pe_reader over the section's pages: the loader reads tables through
+ * it (paging them in, as Windows's loader does through the mapped view). */
+bool section_read(void *ctx, uint32_t rva, void *dst, uint32_t len)
+{
+    struct section_reader *r = ctx;
+    uint8_t *d = dst;
+    while (len) {
+        uint64_t frame, in = rva % PAGE_SIZE;
+        uint32_t n = PAGE_SIZE - in < len ? (uint32_t)(PAGE_SIZE - in) : len;
+        ntk_status st = section_page(r->section, rva / (uint32_t)PAGE_SIZE, &frame);
+        if (!NTK_SUCCESS(st)) {
+            r->status = st;
+            return false;
+        }
+        memcpy(d, (uint8_t *)P2V(frame) + in, n);
+        d += n, rva += n, len -= n;
+    }
+    return true;
+}
