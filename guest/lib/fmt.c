@@ -8,7 +8,7 @@
 struct spec {
     bool left, zero;
     int width;
-    int length; /* 0, 'l', 'L' (ll), 'z' */
+    int length; /* 0, 'l', 'L' (ll), 'z' (size_t: not long where long is 32 bits, as on Windows) */
 };
 
 static int emit(fmt_sink put, void *ctx, const char *s, size_t n, const struct spec *sp, bool num)
@@ -77,6 +77,7 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
         case 'd':
         case 'i':
             s = sp.length == 'L' ? va_arg(ap, long long)
+              : sp.length == 'z' ? (long long)va_arg(ap, ptrdiff_t)
               : sp.length ? va_arg(ap, long) : va_arg(ap, int);
             out += number(put, ctx, s < 0 ? 0ull - (unsigned long long)s : (unsigned long long)s,
                           s < 0, 10, false, &sp);
@@ -85,6 +86,7 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
         case 'x':
         case 'X':
             u = sp.length == 'L' ? va_arg(ap, unsigned long long)
+              : sp.length == 'z' ? va_arg(ap, size_t)
               : sp.length ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
             out += number(put, ctx, u, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', &sp);
             break;
