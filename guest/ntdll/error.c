@@ -8,7 +8,9 @@
  * reports - some of the pairs are surprising and kept as Windows has them:
  * STATUS_INVALID_ADDRESS (a transport status) is ERROR_UNEXP_NET_ERR, and
  * the exception codes map to themselves.  A status not in the table gives
- * ERROR_MR_MID_NOT_FOUND, as Windows documents; a status with the customer
+ * ERROR_MR_MID_NOT_FOUND, as Windows documents (so do three this kernel
+ * returns that Windows does not map: STATUS_NO_YIELD_PERFORMED,
+ * STATUS_IMAGE_NOT_AT_BASE, STATUS_ILLEGAL_DLL_RELOCATION); a status with the customer
  * bit (0x20000000) is returned unchanged, and 0xD... is read as 0xC...
  * (both as Windows does).  Sorted by status: the lookup is a binary search.
  */
@@ -33,12 +35,14 @@ static const struct {
     { 0xC0000003, ERROR_INVALID_PARAMETER },      /* STATUS_INVALID_INFO_CLASS */
     { 0xC0000004, ERROR_BAD_LENGTH },             /* STATUS_INFO_LENGTH_MISMATCH */
     { 0xC0000005, ERROR_NOACCESS },               /* STATUS_ACCESS_VIOLATION */
+    { 0xC0000006, ERROR_SWAPERROR },              /* STATUS_IN_PAGE_ERROR */
     { 0xC0000008, ERROR_INVALID_HANDLE },         /* STATUS_INVALID_HANDLE */
     { 0xC000000D, ERROR_INVALID_PARAMETER },      /* STATUS_INVALID_PARAMETER */
     { 0xC000000F, ERROR_FILE_NOT_FOUND },         /* STATUS_NO_SUCH_FILE */
     { 0xC0000017, ERROR_NOT_ENOUGH_MEMORY },      /* STATUS_NO_MEMORY */
     { 0xC0000018, ERROR_INVALID_ADDRESS },        /* STATUS_CONFLICTING_ADDRESSES */
     { 0xC000001A, ERROR_INVALID_PARAMETER },      /* STATUS_UNABLE_TO_FREE_VM */
+    { 0xC000001B, ERROR_INVALID_PARAMETER },      /* STATUS_UNABLE_TO_DELETE_SECTION */
     { 0xC000001C, ERROR_INVALID_FUNCTION },       /* STATUS_INVALID_SYSTEM_SERVICE */
     { 0xC000001D, ERROR_INVALID_FUNCTION },       /* STATUS_ILLEGAL_INSTRUCTION */
     { 0xC000001F, ERROR_ACCESS_DENIED },          /* STATUS_INVALID_VIEW_SIZE */
@@ -114,21 +118,21 @@ ULONG NTAPI RtlNtStatusToDosErrorNoTeb(NTSTATUS Status)
 
 ULONG NTAPI RtlNtStatusToDosError(NTSTATUS Status)
 {
-    __writegsdword(TEB_LAST_STATUS, (DWORD)Status);
+    ntk_gs_write32(TEB_LAST_STATUS, (DWORD)Status);
     return RtlNtStatusToDosErrorNoTeb(Status);
 }
 
 NTSTATUS NTAPI RtlGetLastNtStatus(void)
 {
-    return (NTSTATUS)__readgsdword(TEB_LAST_STATUS);
+    return (NTSTATUS)ntk_gs_read32(TEB_LAST_STATUS);
 }
 
 ULONG NTAPI RtlGetLastWin32Error(void)
 {
-    return __readgsdword(NTK_TEB_LAST_ERROR);
+    return ntk_gs_read32(NTK_TEB_LAST_ERROR);
 }
 
 VOID NTAPI RtlSetLastWin32Error(ULONG Error)
 {
-    __writegsdword(NTK_TEB_LAST_ERROR, Error);
+    ntk_gs_write32(NTK_TEB_LAST_ERROR, Error);
 }

@@ -23,6 +23,9 @@
 #define NTSTATUS_DEFINED
 typedef LONG NTSTATUS;
 #endif
+#ifndef NT_SUCCESS
+#define NT_SUCCESS(Status) ((NTSTATUS)(Status) >= 0)
+#endif
 
 /* ntdll itself is built with _NTSYSTEM_ (its own definitions are not imports). */
 #define NTDLL_API NTSYSAPI
@@ -114,19 +117,40 @@ NTDLL_API VOID NTAPI RtlReleaseSRWLockExclusive(PRTL_SRWLOCK Lock);
 
 /* ---- the TEB and PEB: the fields the kernel fills in ---- */
 
+/* GS-relative loads and stores of TEB fields.  (mingw's __readgsqword and
+ * friends make gcc 12 warn about array bounds for constant offsets.) */
+static inline ULONG_PTR ntk_gs_read64(ULONG_PTR offset)
+{
+    ULONG_PTR v;
+    __asm__ volatile("movq %%gs:(%1), %0" : "=r"(v) : "r"(offset));
+    return v;
+}
+
+static inline DWORD ntk_gs_read32(ULONG_PTR offset)
+{
+    DWORD v;
+    __asm__ volatile("movl %%gs:(%1), %0" : "=r"(v) : "r"(offset));
+    return v;
+}
+
+static inline void ntk_gs_write32(ULONG_PTR offset, DWORD v)
+{
+    __asm__ volatile("movl %0, %%gs:(%1)" : : "r"(v), "r"(offset) : "memory");
+}
+
 static inline PVOID ntk_teb(void)
 {
-    return (PVOID)__readgsqword(NTK_TEB_SELF);
+    return (PVOID)ntk_gs_read64(NTK_TEB_SELF);
 }
 
 static inline BYTE *ntk_peb(void)
 {
-    return (BYTE *)__readgsqword(NTK_TEB_PEB);
+    return (BYTE *)ntk_gs_read64(NTK_TEB_PEB);
 }
 
 static inline DWORD ntk_teb_dword(unsigned offset)
 {
-    return __readgsdword(offset);
+    return ntk_gs_read32(offset);
 }
 
 /* RTL_USER_PROCESS_PARAMETERS (shared/nt/process.h). */
