@@ -131,5 +131,5 @@ void WINAPI Sleep(DWORD dwMilliseconds)
 
 BOOL WINAPI SwitchToThread(void)
 {
-    return NtYieldExecution() != STATUS_NO_YIELD_PERFORMED;
+    return NtYieldExecution() != NTK_STATUS_NO_YIELD_PERFORMED;
 }
