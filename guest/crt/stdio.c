@@ -3,7 +3,8 @@
  * putchar; sprintf, vsprintf; and what mingw-w64's inline snprintf and
  * vsnprintf call (__ms_vsnprintf, __ms_snprintf, _vscprintf, _scprintf).
  * The conversions are guest/lib/fmt.c's subset: %d %i %u %x %X %p %s %c %%
- * with the '-' and '0' flags, a width, and the l, ll and z modifiers (l is
+ * with the '-' and '0' flags, a width, a precision for %s (%.8s), and the
+ * l, ll and z modifiers (l is
  * 32 bits, as on Windows).  Output goes to the standard output handle with
  * WriteFile, unbuffered between calls, so it interleaves in order with
  * anything else written to the console.

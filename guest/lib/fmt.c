@@ -8,6 +8,7 @@
 struct spec {
     bool left, zero;
     int width;
+    int precision; /* -1: none; for %s, the most characters to print */
     int length; /* 0, 'l', 'L' (ll), 'z' (size_t: not long where long is 32 bits, as on Windows) */
 };
 
@@ -53,7 +54,7 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
             out++;
             continue;
         }
-        struct spec sp = { 0 };
+        struct spec sp = { .precision = -1 };
         for (fmt++;; fmt++) {
             if (*fmt == '-')
                 sp.left = true;
@@ -64,6 +65,9 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
         }
         while (*fmt >= '0' && *fmt <= '9')
             sp.width = sp.width * 10 + (*fmt++ - '0');
+        if (*fmt == '.')
+            for (sp.precision = 0, fmt++; *fmt >= '0' && *fmt <= '9';)
+                sp.precision = sp.precision * 10 + (*fmt++ - '0');
         if (*fmt == 'l') {
             sp.length = 'l';
             if (*++fmt == 'l')
@@ -99,7 +103,10 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
             const char *str = va_arg(ap, const char *);
             if (!str)
                 str = "(null)";
-            out += emit(put, ctx, str, strlen(str), &sp, false);
+            size_t n = 0;
+            while (str[n] && (sp.precision < 0 || n < (size_t)sp.precision))
+                n++;
+            out += emit(put, ctx, str, n, &sp, false);
             break;
         }
         case 'c': {
