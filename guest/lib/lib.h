@@ -18,6 +18,9 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+char *strcpy(char *dst, const char *src);
+char *strcat(char *dst, const char *src);
 
 /* printf-style formatting into a sink: %d %i %u %x %X %p %s %c %%, with
  * flags '-' '0', a width, a precision for %s, and the l, ll, z length
