@@ -21,6 +21,7 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 char *strcpy(char *dst, const char *src);
 char *strcat(char *dst, const char *src);
+char *strstr(const char *haystack, const char *needle);
 
 /* printf-style formatting into a sink: %d %i %u %x %X %p %s %c %%, with
  * flags '-' '0', a width, a precision for %s, and the l, ll, z length

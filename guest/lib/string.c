@@ -98,3 +98,12 @@ char *strcat(char *dst, const char *src)
     strcpy(dst + strlen(dst), src);
     return dst;
 }
+
+char *strstr(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *haystack; haystack++)
+        if (!strncmp(haystack, needle, n))
+            return (char *)haystack;
+    return *needle ? 0 : (char *)haystack;
+}
