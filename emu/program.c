@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "emu/cmdquote.h"
 #include "emu/program.h"
 #include "loader/file.h"
 #include "loader/ustar.h"
@@ -221,40 +222,6 @@ static enum program_status write_volume(const struct volume *v, struct program_r
 
 /* ---- the command line ---- */
 
-bool program_quote_arg(char *out, size_t outlen, const char *arg)
-{
-    size_t n = strlen(out);
-#define PUT(c)                       \
-    do {                             \
-        if (n + 1 >= outlen)         \
-            return false;            \
-        out[n++] = (c);              \
-        out[n] = 0;                  \
-    } while (0)
-    if (*arg && !strpbrk(arg, " \t\"")) {
-        for (; *arg; arg++)
-            PUT(*arg);
-        return true;
-    }
-    PUT('"');
-    for (;; arg++) {
-        size_t slashes = 0;
-        while (*arg == '\\')
-            arg++, slashes++;
-        if (!*arg) {
-            for (size_t i = 0; i < 2 * slashes; i++)
-                PUT('\\');
-            break;
-        }
-        for (size_t i = 0; i < (*arg == '"' ? 2 * slashes + 1 : slashes); i++)
-            PUT('\\');
-        PUT(*arg);
-    }
-    PUT('"');
-    return true;
-#undef PUT
-}
-
 static enum program_status make_cmdline(const struct program_request *req, const char *name,
                                         struct program_run *run, char *msg, size_t len)
 {
@@ -277,7 +244,7 @@ static enum program_status make_cmdline(const struct program_request *req, const
         ok = n + 1 < BOOT_CMDLINE_MAX;
         if (ok) {
             run->cmdline[n] = ' ', run->cmdline[n + 1] = 0;
-            ok = program_quote_arg(run->cmdline, BOOT_CMDLINE_MAX, req->args[i]);
+            ok = cmdline_quote_arg(run->cmdline, BOOT_CMDLINE_MAX, req->args[i]);
         }
     }
     if (!ok)

@@ -45,13 +45,4 @@ void program_cleanup(struct program_run *run);
 /* The bundled programs, ", "-separated (for help texts and messages). */
 void program_bundled_names(char *out, size_t outlen);
 
-/*
- * Append arg to out (at most outlen bytes with the NUL; false if it does
- * not fit) quoted as Microsoft's C runtime will split it: as is when it has
- * no space, tab or double quote and is not empty; otherwise in double
- * quotes, with a backslash before each double quote and the backslashes
- * that precede a double quote (or the closing one) doubled.
- */
-bool program_quote_arg(char *out, size_t outlen, const char *arg);
-
 #endif /* EMU_PROGRAM_H */
