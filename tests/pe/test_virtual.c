@@ -418,6 +418,7 @@ static void execute_rules(void)
 int main(void)
 {
     tap_plan(73);
+    probe_init();
     alloc_rules();
     alloc_errors();
     free_rules();
