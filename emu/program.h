@@ -32,7 +32,7 @@ struct program_request {
 
 struct program_run {
     char *cmdline;              /* the kernel command line (malloc'd) */
-    char volume[64];            /* the volume: a temporary file, removed by program_cleanup */
+    char volume[512];           /* the volume: a temporary file, removed by program_cleanup */
 };
 
 /* The outcome of program_prepare: what went wrong is in the message. */
