@@ -1,8 +1,9 @@
 /*
  * bench_kernel.c - `mmulab bench kernel`: the NT-like guest kernel's costs.
  * Runs of the built-in kernel (or --kernel) with the command line "quiet
- * run=bench.elf": the guest program (guest/user/bench.c, in the kernel's
- * built-in volume) frames each phase with console lines "@bench begin NAME
+ * run=bench.elf" and the bench volume (bench.elf and, when mmulab was built
+ * with mingw-w64, the PE programs of tests/guest/pe) as disk 0, written to
+ * a temporary file: the guest program (guest/user/bench.c) frames each phase with console lines "@bench begin NAME
  * N" and "@bench end NAME"; the console stream is ours (fopencookie), so
  * each marker is stamped, with the host thread's CPU time and the virtual
  * time, the moment the guest writes its last byte.  Time per operation =
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "emu/cli.h"
 #include "emu/commands.h"
@@ -23,6 +25,11 @@
 #include "emu/machine.h"
 #include "emu/report.h"
 #include "loader/elf.h"
+#include "loader/file.h"
+
+/* The volume bench.elf runs from (tests/guest/pe/meson.build). */
+extern const unsigned char mmulab_bench_volume[];
+extern const unsigned long mmulab_bench_volume_size;
 
 enum { OPT_JSON = 1, OPT_KERNEL, OPT_REPEAT };
 
@@ -40,10 +47,13 @@ static const struct cli_command command = {
                "in host CPU time (best of N runs): the null system call round trip (target\n"
                "<= 3 us), the demand-zero page fault round trip (target <= 10 us), reserve +\n"
                "commit + touch + release cycles of 1 MB per second, and context switches per\n"
-               "second; with each, the guest instructions it took.  JSON keys:\n"
-               "syscall_roundtrip_us, demand_zero_fault_us,\n"
-               "reserve_commit_touch_release_1mb_per_s, context_switches_per_s, and\n"
-               "*_guest_instructions per operation.",
+               "second; PE process creation to its first instruction (+ exit and wait) and\n"
+               "image page-ins per second (read from the disk on first touch); with each,\n"
+               "the guest instructions it took.  JSON keys: syscall_roundtrip_us,\n"
+               "demand_zero_fault_us, reserve_commit_touch_release_1mb_per_s,\n"
+               "context_switches_per_s, pe_process_create_us, image_page_ins_per_s, and\n"
+               "*_guest_instructions per operation (the PE keys only when mmulab was built\n"
+               "with mingw-w64).",
     .options = options,
 };
 
@@ -139,6 +149,9 @@ struct figures {
     double syscall_us, fault_us, cycles_per_s, switches_per_s;
     double syscall_insns, fault_insns, cycle_insns, switch_insns;
     uint64_t syscalls, faults, cycles, switches, insns;
+    bool pe;                    /* the PE phases ran */
+    double pe_create_us, pageins_per_s, pe_create_insns, pagein_insns;
+    uint64_t pe_creates, pageins;
 };
 
 static void keep_best(struct figures *best, const struct figures *f, bool first)
@@ -155,6 +168,30 @@ static void keep_best(struct figures *best, const struct figures *f, bool first)
         best->cycles_per_s = f->cycles_per_s;
     if (f->switches_per_s > best->switches_per_s)
         best->switches_per_s = f->switches_per_s;
+    if (f->pe && f->pe_create_us < best->pe_create_us)
+        best->pe_create_us = f->pe_create_us;
+    if (f->pe && f->pageins_per_s > best->pageins_per_s)
+        best->pageins_per_s = f->pageins_per_s;
+}
+
+/* The bench volume in a temporary file (removed by the caller). */
+static bool write_volume(char *path, size_t len)
+{
+    struct loader_error lerr;
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, len, "%s/mmulab-bench-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        fprintf(stderr, "mmulab bench kernel: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    close(fd);
+    if (!loader_write_file(path, mmulab_bench_volume, mmulab_bench_volume_size, &lerr)) {
+        fprintf(stderr, "mmulab bench kernel: %s\n", lerr.msg);
+        unlink(path);
+        return false;
+    }
+    return true;
 }
 
 /* One run of the benchmark program; false (with a message) if it failed. */
@@ -179,7 +216,15 @@ static bool run_once(const char *kernel, struct figures *f)
         fclose(console);
         return false;
     }
+    char volume[4096];
+    if (!write_volume(volume, sizeof volume)) {
+        elf_image_close(&img);
+        fclose(console);
+        return false;
+    }
     struct machine_config cfg = { .ram_size = 128ull << 20, .console = console };
+    cfg.disk_path[0] = volume;
+    cfg.disk_read_only[0] = true;
     char err[512];
     bool ok = false;
     struct machine *m = machine_new(&cfg, err, sizeof err);
@@ -188,6 +233,10 @@ static bool run_once(const char *kernel, struct figures *f)
         goto out;
     }
     struct boot_params bp = { .cmdline = "quiet run=bench.elf" };
+    bp.disk[0].present = m->disk[0].file != NULL;
+    bp.disk[0].read_only = true;
+    bp.disk[0].sectors = m->disk[0].sectors;
+    bp.disk[0].name = m->disk[0].name;
     if (!machine_load_kernel(m, &img, &bp, &lerr)) {
         fprintf(stderr, "mmulab bench kernel: %s\n", lerr.msg);
         machine_free(m);
@@ -217,8 +266,19 @@ static bool run_once(const char *kernel, struct figures *f)
         .syscalls = sys->n, .faults = fault->n, .cycles = cycle->n, .switches = sw->n,
         .insns = f->insns,
     };
+    const struct phase *create = find(&probe, "pecreate"), *pagein = find(&probe, "pagein");
+    if (create && pagein) {
+        f->pe = true;
+        f->pe_create_us = per_op_us(create);
+        f->pe_create_insns = insns_per_op(create);
+        f->pageins_per_s = (double)pagein->n / (pagein->end - pagein->begin);
+        f->pagein_insns = insns_per_op(pagein);
+        f->pe_creates = create->n;
+        f->pageins = pagein->n;
+    }
     ok = true;
 out:
+    unlink(volume);
     elf_image_close(&img);
     fclose(console);
     return ok;
@@ -255,10 +315,18 @@ int cmd_bench_kernel(int argc, char **argv)
                "\"demand_zero_fault_guest_instructions\": %.0f, "
                "\"cycle_guest_instructions\": %.0f, \"switch_guest_instructions\": %.0f, "
                "\"syscalls\": %" PRIu64 ", \"faults\": %" PRIu64 ", \"cycles\": %" PRIu64
-               ", \"switches\": %" PRIu64 ", \"guest_instructions\": %" PRIu64 "}\n",
+               ", \"switches\": %" PRIu64 ", \"guest_instructions\": %" PRIu64,
                best.syscall_us, best.fault_us, best.cycles_per_s, best.switches_per_s,
                best.syscall_insns, best.fault_insns, best.cycle_insns, best.switch_insns,
                best.syscalls, best.faults, best.cycles, best.switches, best.insns);
+        if (best.pe)
+            printf(", \"pe_process_create_us\": %.3f, "
+                   "\"pe_process_create_guest_instructions\": %.0f, "
+                   "\"image_page_ins_per_s\": %.0f, \"image_page_in_guest_instructions\": %.0f, "
+                   "\"pe_process_creates\": %" PRIu64 ", \"image_page_ins\": %" PRIu64,
+                   best.pe_create_us, best.pe_create_insns, best.pageins_per_s,
+                   best.pagein_insns, best.pe_creates, best.pageins);
+        printf("}\n");
         return 0;
     }
     printf("mmulab bench kernel (best of %u runs; host CPU time)\n", repeat);
@@ -270,6 +338,12 @@ int cmd_bench_kernel(int argc, char **argv)
            best.cycles_per_s, best.cycle_insns);
     printf("  context switches                   %8.0f per second (%.0f guest instructions each)\n",
            best.switches_per_s, best.switch_insns);
+    if (best.pe) {
+        printf("  PE process creation to first insn  %8.3f us   %6.0f guest instructions  "
+               "(+ exit and wait)\n", best.pe_create_us, best.pe_create_insns);
+        printf("  image page-ins (from the disk)     %8.0f per second (%.0f guest instructions "
+               "each)\n", best.pageins_per_s, best.pagein_insns);
+    }
     printf("  (each run: %" PRIu64 " syscalls, %" PRIu64 " faults, %" PRIu64 " cycles, %" PRIu64
            " switches; %" PRIu64 " guest instructions)\n", best.syscalls, best.faults,
            best.cycles, best.switches, best.insns);

@@ -25,6 +25,7 @@ const char *except_name(ntk_status code)
     case NTK_STATUS_DATATYPE_MISALIGNMENT: return "datatype misalignment";
     case NTK_STATUS_ARRAY_BOUNDS_EXCEEDED: return "array bounds exceeded";
     case NTK_STATUS_NO_MEMORY: return "no memory";
+    case NTK_STATUS_IN_PAGE_ERROR: return "in-page error";
     default: return "exception";
     }
 }
@@ -35,7 +36,8 @@ void except_unhandled(struct process *p, const struct ntk_exception_record *r, u
             r->exception_code, except_name((ntk_status)r->exception_code),
             (unsigned long long)rip);
     if ((r->exception_code == (uint32_t)NTK_STATUS_ACCESS_VIOLATION ||
-         r->exception_code == (uint32_t)NTK_STATUS_GUARD_PAGE_VIOLATION) &&
+         r->exception_code == (uint32_t)NTK_STATUS_GUARD_PAGE_VIOLATION ||
+         r->exception_code == (uint32_t)NTK_STATUS_IN_PAGE_ERROR) &&
         r->number_parameters >= 2) {
         uint64_t kind = r->exception_information[0];
         kprintf(": %s 0x%llx", kind == 1 ? "writing" : kind == 8 ? "executing" : "reading",
@@ -90,6 +92,12 @@ static void dispatch(struct trapframe *tf, const struct ntk_exception_record *r,
 
 void except_dispatch(struct trapframe *tf, ntk_status code, int nparams, uint64_t p0, uint64_t p1)
 {
+    except_dispatch3(tf, code, nparams, p0, p1, 0);
+}
+
+void except_dispatch3(struct trapframe *tf, ntk_status code, int nparams, uint64_t p0,
+                      uint64_t p1, uint64_t p2)
+{
     struct ntk_exception_record r;
     memset(&r, 0, sizeof r);
     r.exception_code = (uint32_t)code;
@@ -97,6 +105,7 @@ void except_dispatch(struct trapframe *tf, ntk_status code, int nparams, uint64_
     r.number_parameters = (uint32_t)nparams;
     r.exception_information[0] = p0;
     r.exception_information[1] = p1;
+    r.exception_information[2] = p2;
     struct ntk_context c;
     context_from_frame(&c, tf);
     dispatch(tf, &r, &c);

@@ -43,18 +43,6 @@ struct load {
     ntk_status io;                  /* an in-page error while reading tables */
 };
 
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool same_name(const char *a, const char *b)
-{
-    while (*a && lower(*a) == lower(*b))
-        a++, b++;
-    return *a == *b;
-}
-
 /* Reading a module's tables goes through its section's pages. */
 struct table_reader {
     struct section_reader sr;
@@ -109,7 +97,7 @@ static ntk_status map_module(struct load *l, struct section *s, struct module **
 static ntk_status find_dll(struct load *l, const char *name, struct module **out)
 {
     for (unsigned i = 0; i < l->n; i++)
-        if (same_name(l->mod[i].s->file.name, name)) {
+        if (volume_same_name(l->mod[i].s->file.name, name)) {
             *out = &l->mod[i];
             return NTK_STATUS_SUCCESS;
         }
@@ -154,14 +142,21 @@ static ntk_status fix_dir64(void *ctx, uint32_t rva)
     return vm_write_process(c->l->p, c->m->base + rva, &v, 8);
 }
 
-static ntk_status relocate(struct load *l, struct module *m)
+/* Apply the relocations if the module is not at its base; check them (and
+ * the exports) the first time the section is mapped: the file does not
+ * change while it is. */
+static ntk_status relocate_and_check(struct load *l, struct module *m)
 {
     struct table_reader t;
     struct pe_error e;
     struct reloc_ctx c = { l, m, &t };
+    if (m->s->tables_checked && !m->relocated)
+        return NTK_STATUS_SUCCESS;
     reader_init(&t, m->s);
-    if (pe_walk_relocations(m->s->info, &t.r, m->relocated ? fix_dir64 : NULL, &c, &e))
+    if (pe_walk_relocations(m->s->info, &t.r, m->relocated ? fix_dir64 : NULL, &c, &e) ||
+        pe_check_exports(m->s->info, &t.r, &e))
         return walk_failed(m->s, &t, &e);
+    m->s->tables_checked = true;
     return NTK_STATUS_SUCCESS;
 }
 
@@ -198,12 +193,10 @@ static ntk_status link_module(struct load *l, struct module *m)
 {
     struct table_reader t;
     struct pe_error e;
-    ntk_status st = relocate(l, m);
+    ntk_status st = relocate_and_check(l, m);
     if (!NTK_SUCCESS(st))
         return st;
     reader_init(&t, m->s);
-    if (pe_check_exports(m->s->info, &t.r, &e))
-        return walk_failed(m->s, &t, &e);
     l->current = m;
     l->reported = false;
     if (pe_walk_imports(m->s->info, &t.r, resolve, l, &e))

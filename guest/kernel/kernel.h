@@ -284,6 +284,8 @@ uint64_t wait_next_wake(void);               /* earliest sleeper deadline, or 0 
 
 /* ---- except.c ----------------------------------------------------------- */
 void except_dispatch(struct trapframe *tf, ntk_status code, int nparams, uint64_t p0, uint64_t p1);
+void except_dispatch3(struct trapframe *tf, ntk_status code, int nparams, uint64_t p0,
+                      uint64_t p1, uint64_t p2);
 ntk_status except_continue(struct trapframe *tf, uint64_t context);
 void except_unhandled(struct process *p, const struct ntk_exception_record *r,
                       uint64_t rip) __attribute__((noreturn));
@@ -304,6 +306,7 @@ struct volume_file {
 void volume_init(const struct boot_info *bi);
 bool volume_present(void);
 bool volume_find(const char *name, struct volume_file *f);
+bool volume_same_name(const char *a, const char *b); /* base names, any case */
 /* len bytes at off into frame pa, the rest of the page zeroed (image page-ins). */
 ntk_status volume_read_page(const struct volume_file *f, uint64_t off, uint64_t len,
                             uint64_t pa);
@@ -322,7 +325,8 @@ struct section {
     uint32_t npages;            /* SizeOfImage / 4 KB */
     uint32_t ndir;
     uint64_t *dir;              /* frames of prototype entries (512 each) */
-    bool fail_pageins;          /* fault injection: pageinfail=FILE */
+    uint32_t fail_page;         /* fault injection: page + 1 (pageinfail=FILE:RVA) */
+    bool tables_checked;        /* relocations and exports: checked once */
 };
 struct image_stats {
     uint64_t page_ins, cow_copies, resident, sections;

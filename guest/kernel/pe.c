@@ -207,8 +207,10 @@ int pe_parse_headers(const uint8_t *hdr, uint64_t hdr_len, uint64_t file_size,
     uint64_t opt = at + PE_OPTIONAL_OFFSET;
     uint64_t table = opt + fh->size_of_optional_header;
     uint64_t table_end = table + (uint64_t)fh->number_of_sections * sizeof(struct pe_section_header);
-    if (opt + fh->size_of_optional_header > hdr_len)
-        return BAD(e, "FileHeader.SizeOfOptionalHeader", at + 4 + 0x10, fh->size_of_optional_header);
+    if (opt + fh->size_of_optional_header > hdr_len || fh->size_of_optional_header < 0x70 ||
+        fh->size_of_optional_header > sizeof nt.optional_header)
+        return BAD(e, "FileHeader.SizeOfOptionalHeader", at + 4 + 0x10,
+                   fh->size_of_optional_header);
     /* Directories the optional header does not have read as zero. */
     for (uint64_t k = fh->size_of_optional_header; k < sizeof nt.optional_header; k++)
         ((uint8_t *)&nt.optional_header)[k] = 0;
@@ -267,18 +269,23 @@ static bool rd(const struct pe_reader *r, const struct pe_info *info, uint64_t r
 }
 
 /* A NUL-terminated name at rva into buf[PE_NAME_MAX]; false if it has no
- * NUL within PE_NAME_MAX bytes, is empty, or lies outside the image. */
+ * NUL within PE_NAME_MAX bytes, is empty, or lies outside the image.  Read
+ * in pieces: names are short. */
 static bool rd_name(const struct pe_reader *r, const struct pe_info *info, uint64_t rva,
                     char *buf)
 {
-    if (rva >= info->size_of_image)
-        return false;
-    uint64_t n = info->size_of_image - rva < PE_NAME_MAX ? info->size_of_image - rva : PE_NAME_MAX;
-    if (!rd(r, info, rva, buf, n))
-        return false;
-    for (uint64_t i = 0; i < n; i++)
-        if (!buf[i])
-            return i > 0;
+    const uint64_t piece = 32;
+    for (uint64_t at = 0; at < PE_NAME_MAX; at += piece) {
+        if (rva + at >= info->size_of_image)
+            return false;
+        uint64_t left = info->size_of_image - rva - at;
+        uint64_t n = left < piece ? left : piece;
+        if (!rd(r, info, rva + at, buf + at, n))
+            return false;
+        for (uint64_t i = at; i < at + n; i++)
+            if (!buf[i])
+                return i > 0;
+    }
     return false;
 }
 
@@ -473,11 +480,11 @@ int pe_check_exports(const struct pe_info *info, const struct pe_reader *r, stru
     return 0;
 }
 
-static bool same(const char *a, const char *b)
+static int compare(const char *a, const char *b)
 {
     while (*a && *a == *b)
         a++, b++;
-    return *a == *b;
+    return (unsigned char)*a - (unsigned char)*b;
 }
 
 int pe_find_export(const struct pe_info *info, const struct pe_reader *r, const char *want,
@@ -492,12 +499,21 @@ int pe_find_export(const struct pe_info *info, const struct pe_reader *r, const 
         return -1;
     uint32_t index = UINT32_MAX;
     if (want) {
-        for (uint32_t i = 0; i < x.number_of_names && index == UINT32_MAX; i++) {
+        /* The name table is sorted (the specification says so, and
+         * Windows's loader searches it the same way). */
+        uint32_t lo = 0, hi = x.number_of_names;
+        while (lo < hi && index == UINT32_MAX) {
+            uint32_t mid = lo + (hi - lo) / 2;
             uint16_t k;
-            if (export_name(info, r, &x, i, name, &k, e))
+            if (export_name(info, r, &x, mid, name, &k, e))
                 return -1;
-            if (same(name, want))
+            int c = compare(want, name);
+            if (c == 0)
                 index = k;
+            else if (c < 0)
+                hi = mid;
+            else
+                lo = mid + 1;
         }
     } else if (ordinal >= x.base && ordinal - x.base < x.number_of_functions) {
         index = ordinal - x.base;

@@ -38,6 +38,21 @@ void section_report(const struct section *s, const struct pe_error *e)
     report(s->file.name, e);
 }
 
+/* Fault injection for the tests: "pageinfail=FILE:RVA" (hex) makes the
+ * page-in of that page of FILE fail as a disk error would.  The page's
+ * number + 1, or 0. */
+static uint32_t fault_injection(const char *file)
+{
+    char v[96];
+    size_t n = strlen(file);
+    if (!cmdline_get("pageinfail", v, sizeof v) || memcmp(v, file, n) || v[n] != ':')
+        return 0;
+    uint64_t rva = 0;
+    for (const char *s = v + n + 1; *s; s++)
+        rva = rva * 16 + (uint64_t)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
+    return (uint32_t)(rva / PAGE_SIZE + 1);
+}
+
 /* Read and check the headers of f into a new section. */
 static ntk_status section_create(const struct volume_file *f, struct section **out)
 {
@@ -65,9 +80,7 @@ static ntk_status section_create(const struct volume_file *f, struct section **o
     s->info = info;
     s->refs = 1;
     s->npages = info->size_of_image / PAGE_SIZE;
-    char want[sizeof s->file.name];
-    s->fail_pageins = cmdline_get("pageinfail", want, sizeof want) &&
-                      strlen(want) == strlen(f->name) && !memcmp(want, f->name, strlen(want));
+    s->fail_page = fault_injection(f->name);
     s->next = sections;
     sections = s;
     image_stats.sections++;
@@ -78,14 +91,14 @@ static ntk_status section_create(const struct volume_file *f, struct section **o
 ntk_status section_open(const char *name, struct section **out)
 {
     struct volume_file f;
-    if (!volume_find(name, &f))
-        return NTK_STATUS_OBJECT_NAME_NOT_FOUND;
-    for (struct section *s = sections; s; s = s->next)
-        if (s->file.offset == f.offset) {
+    for (struct section *s = sections; s; s = s->next) /* mapped now: no volume walk */
+        if (volume_same_name(s->file.name, name)) {
             s->refs++;
             *out = s;
             return NTK_STATUS_SUCCESS;
         }
+    if (!volume_find(name, &f))
+        return NTK_STATUS_OBJECT_NAME_NOT_FOUND;
     return section_create(&f, out);
 }
 
@@ -150,8 +163,8 @@ ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame)
     }
     uint32_t off, len;
     pe_page_source(s->info, i * (uint32_t)PAGE_SIZE, &off, &len);
-    if (s->fail_pageins && i * PAGE_SIZE >= s->info->size_of_headers)
-        return NTK_STATUS_IN_PAGE_ERROR; /* fault injection (pageinfail=FILE) */
+    if (s->fail_page == i + 1)
+        return NTK_STATUS_IN_PAGE_ERROR; /* fault injection (pageinfail=FILE:RVA) */
     uint64_t pa = pfn_alloc(USE_IMAGE, len == 0);
     if (!pa)
         return NTK_STATUS_NO_MEMORY;

@@ -59,7 +59,10 @@ static void page_fault(struct trapframe *tf, bool user)
     ntk_status st = vm_fault(current->proc, va, access, false);
     if (NTK_SUCCESS(st))
         return;
-    except_dispatch(tf, st, 2, (uint64_t)access, va);
+    if (st == NTK_STATUS_IN_PAGE_ERROR) /* the image page could not be read */
+        except_dispatch3(tf, st, 3, (uint64_t)access, va, (uint32_t)NTK_STATUS_DEVICE_DATA_ERROR);
+    else
+        except_dispatch(tf, st, 2, (uint64_t)access, va);
 }
 
 /* #GP from user mode: a privileged instruction, or a bad (non-canonical)

@@ -110,26 +110,31 @@ static bool is_writecopy(uint32_t protect)
     return (BASE_PROT(protect) & WRITECOPY_PROTS) != 0;
 }
 
-/* Write-copy <-> read-write: what a page becomes once it has its own copy,
- * and what read-write means for a page still shared copy-on-write. */
+/* Read-write and write-copy protections, pairwise: a page that has its own
+ * copy turns write-copy into read-write; a page still shared copy-on-write
+ * turns read-write into write-copy. */
+enum { RW, WC };
+static const uint32_t rw_wc[2][2] = {
+    { NTK_PAGE_READWRITE, NTK_PAGE_WRITECOPY },
+    { NTK_PAGE_EXECUTE_READWRITE, NTK_PAGE_EXECUTE_WRITECOPY },
+};
+
+static uint32_t convert_protection(uint32_t protect, int from, int to)
+{
+    for (unsigned i = 0; i < 2; i++)
+        if (BASE_PROT(protect) == rw_wc[i][from])
+            return rw_wc[i][to] | (protect & ~0xffu);
+    return protect;
+}
+
 static uint32_t copied_protection(uint32_t protect)
 {
-    uint32_t mods = protect & ~0xffu;
-    switch (BASE_PROT(protect)) {
-    case NTK_PAGE_WRITECOPY: return NTK_PAGE_READWRITE | mods;
-    case NTK_PAGE_EXECUTE_WRITECOPY: return NTK_PAGE_EXECUTE_READWRITE | mods;
-    default: return protect;
-    }
+    return convert_protection(protect, WC, RW);
 }
 
 static uint32_t shared_protection(uint32_t protect)
 {
-    uint32_t mods = protect & ~0xffu;
-    switch (BASE_PROT(protect)) {
-    case NTK_PAGE_READWRITE: return NTK_PAGE_WRITECOPY | mods;
-    case NTK_PAGE_EXECUTE_READWRITE: return NTK_PAGE_EXECUTE_WRITECOPY | mods;
-    default: return protect;
-    }
+    return convert_protection(protect, RW, WC);
 }
 
 static uint64_t prot_encode(uint32_t protect)
@@ -322,7 +327,8 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     if (b) {
         start = b & ~(align - 1);
         end = PAGE_ROUND_UP(b + s);
-        if (start < NTK_LOWEST_USER_ADDRESS || end > alloc_limit(p))
+        if (start < NTK_LOWEST_USER_ADDRESS ||
+            (end > alloc_limit(p) && !(vad_flags & VAD_SYSTEM)))
             return NTK_STATUS_INVALID_PARAMETER;
         if (!vad_range_free(p->vads, start, end))
             return NTK_STATUS_CONFLICTING_ADDRESSES;

@@ -103,7 +103,7 @@ static const char *base_name(const char *s)
     return b;
 }
 
-static bool same_name(const char *a, const char *b)
+bool volume_same_name(const char *a, const char *b)
 {
     a = base_name(a), b = base_name(b);
     while (*a && lower(*a) == lower(*b))
@@ -120,7 +120,7 @@ bool volume_find(const char *name, struct volume_file *f)
         return false;
     ustar_begin(&c, image, image_size);
     while (ustar_next(&c, &e, &fault) == 1) {
-        if (e.type != USTAR_REGTYPE || !same_name(e.name, name))
+        if (e.type != USTAR_REGTYPE || !volume_same_name(e.name, name))
             continue;
         memset(f, 0, sizeof *f);
         size_t n = strlen(base_name(e.name));

@@ -7,6 +7,15 @@
  *   fault    N demand-zero page faults: first touches of committed pages
  *   cycle    N reserve + commit + touch every page + release of 1 MB
  *   switch   N context switches: two threads yielding to each other
+ *   pecreate N PE processes (pe_first.exe: EXE + ntdll.dll + kernel32.dll
+ *            mapped and bound) created, run to their first instruction,
+ *            which ends them, and waited for; a pe_first.exe kept alive
+ *            meanwhile holds the DLLs' sections, as every process does on
+ *            Windows
+ *   pagein   (pe_pagein.exe's own markers) 256 first touches of pages of a
+ *            1 MB image table, each read from the disk
+ * The PE phases run only when the volume has those programs (mmulab's
+ * bench volume has them when it was built with mingw-w64).
  */
 #include "guest/user/ntk.h"
 
@@ -14,6 +23,7 @@
 #define FAULTS 4096
 #define CYCLES 100
 #define YIELDS 10000
+#define PECREATES 200
 
 static void begin(const char *name, unsigned n)
 {
@@ -30,6 +40,37 @@ static uint32_t yielder(void *arg)
     for (unsigned i = 0; i < YIELDS; i++)
         NtYieldExecution();
     return (uint32_t)(uint64_t)arg;
+}
+
+/* Start the program named by the first word of cmdline. */
+static ntk_status spawn(const char *cmdline, HANDLE *p)
+{
+    HANDLE t;
+    size_t n = 0;
+    while (cmdline[n] && cmdline[n] != ' ')
+        n++;
+    ntk_status st = NtkCreateProcess(p, &t, cmdline, n, cmdline, strlen(cmdline));
+    if (st >= 0)
+        NtClose(t);
+    return st;
+}
+
+static void pe_phases(void)
+{
+    HANDLE holder, p;
+    if (spawn("pe_first.exe hold", &holder) < 0)
+        return;
+    begin("pecreate", PECREATES);
+    for (unsigned i = 0; i < PECREATES; i++) {
+        spawn("pe_first.exe", &p);
+        NtWaitForSingleObject(p, 0, 0);
+        NtClose(p);
+    }
+    end("pecreate");
+    if (spawn("pe_pagein.exe", &p) >= 0)
+        NtWaitForSingleObject(p, 0, 0);
+    NtTerminateProcess(holder, 0);
+    NtWaitForSingleObject(holder, 0, 0);
 }
 
 int main(void)
@@ -69,5 +110,6 @@ int main(void)
     NtWaitForSingleObject(a, 0, 0);
     NtWaitForSingleObject(b, 0, 0);
     end("switch");
+    pe_phases();
     return 0;
 }
