@@ -40,7 +40,7 @@ static const struct cli_option options[] = {
     { "trace", "FILE", OPT_TRACE, "write every executed instruction to FILE ('-': stderr)" },
     { "events", "FILE", OPT_EVENTS, "write faults, interrupts, system calls, device accesses" },
     { "stats-json", "FILE", OPT_STATS_JSON, "write the machine's counters as JSON at exit" },
-    { "cmdline", "TEXT", OPT_CMDLINE, "the kernel command line" },
+    { "cmdline", "TEXT", OPT_CMDLINE, "the kernel command line (with PROGRAM: words before run=)" },
     { "uart-input", "TEXT", OPT_UART_INPUT, "bytes the UART receives (\\n for newline)" },
     { "console", "FILE", OPT_CONSOLE, "write the console (UART, port 0xE9) to FILE" },
     { "gdb", "PORT", OPT_GDB, "serve gdb on 127.0.0.1:PORT (0: any free port, printed)" },
