@@ -159,9 +159,9 @@ static enum program_status check_clashes(const struct volume *v, char *msg, size
         for (unsigned j = 0; j < i; j++)
             if (strcasecmp(v->m[i].name, v->m[j].name) == 0)
                 return fail(msg, len, PROGRAM_USAGE,
-                            "%s: the volume already has %s (%s); the kernel finds files by "
-                            "base name, case-insensitively", v->m[i].origin, v->m[j].name,
-                            v->m[j].origin);
+                            "%s (%s) and %s (%s) would have the same name on the volume: the "
+                            "kernel finds files by base name, case-insensitively", v->m[j].name,
+                            v->m[j].origin, v->m[i].name, v->m[i].origin);
     return PROGRAM_OK;
 }
 

@@ -27,10 +27,12 @@ expect 0 "argv\\[2\\] = \"b c\"" "arguments through two command lines" \
 mkdir "$dir/a" "$dir/b"
 cp "$hello" "$dir/a/X.exe"
 cp "$hello" "$dir/b/x.EXE"
-expect 2 "the volume already has X.exe" "two files whose names differ in case clash" \
+expect 2 "X.exe (.*/a/X.exe) and x.EXE (.*/b/x.EXE) would have the same name" \
+    "two files whose names differ in case clash" \
     -- run --add "$dir/a/X.exe" --add "$dir/b/x.EXE" "$runner" exit 0
 cp "$hello" "$dir/NTDLL.dll"
-expect 2 "already has ntdll.dll (bundled)" "a file named like a system DLL clashes" \
+expect 2 "ntdll.dll (bundled) and NTDLL.dll (.*) would have the same name" \
+    "a file named like a system DLL clashes" \
     -- run --add "$dir/NTDLL.dll" "$runner" exit 0
 
 # Bundled programs by name, with or without .exe, any case.
