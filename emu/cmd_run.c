@@ -2,6 +2,8 @@
  * cmd_run.c - `mmulab run`: boot a kernel and run the machine until the
  * guest writes the exit port (its value is our exit status) or the machine
  * stops for another reason (reported on stderr with a distinct status).
+ * `mmulab run PROGRAM [ARGS...]` first packs PROGRAM and the system DLLs
+ * into a volume and boots the built-in kernel to run it (program.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "emu/cli.h"
 #include "emu/commands.h"
@@ -16,6 +19,7 @@
 #include "emu/kernel.h"
 #include "emu/log.h"
 #include "emu/machine.h"
+#include "emu/program.h"
 #include "emu/report.h"
 #include "emu/tlbmodel.h"
 #include "loader/elf.h"
@@ -23,7 +27,9 @@
 
 enum { OPT_KERNEL = 1, OPT_RAM, OPT_DISK, OPT_DISK_RO, OPT_MAX_INSNS, OPT_TRACE, OPT_EVENTS,
        OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE, OPT_GDB, OPT_GDB_WAIT,
-       OPT_TLB, OPT_TLB_MODE, OPT_TLB_CHECK, OPT_STATS };
+       OPT_TLB, OPT_TLB_MODE, OPT_TLB_CHECK, OPT_STATS, OPT_ADD };
+
+#define MAX_ADDS 32
 
 static const struct cli_option options[] = {
     { "kernel", "ELF", OPT_KERNEL, "boot this kernel (default: mmulab's own, built in)" },
@@ -34,7 +40,7 @@ static const struct cli_option options[] = {
     { "trace", "FILE", OPT_TRACE, "write every executed instruction to FILE ('-': stderr)" },
     { "events", "FILE", OPT_EVENTS, "write faults, interrupts, system calls, device accesses" },
     { "stats-json", "FILE", OPT_STATS_JSON, "write the machine's counters as JSON at exit" },
-    { "cmdline", "TEXT", OPT_CMDLINE, "the kernel command line" },
+    { "cmdline", "TEXT", OPT_CMDLINE, "the kernel command line (with PROGRAM: words before run=)" },
     { "uart-input", "TEXT", OPT_UART_INPUT, "bytes the UART receives (\\n for newline)" },
     { "console", "FILE", OPT_CONSOLE, "write the console (UART, port 0xE9) to FILE" },
     { "gdb", "PORT", OPT_GDB, "serve gdb on 127.0.0.1:PORT (0: any free port, printed)" },
@@ -45,6 +51,7 @@ static const struct cli_option options[] = {
     { "tlb-check", NULL, OPT_TLB_CHECK,
       "report stale TLB entries used (missing invalidations) on stderr and --events" },
     { "stats", NULL, OPT_STATS, "print the machine's and the TLB model's counters on stderr" },
+    { "add", "FILE", OPT_ADD, "with PROGRAM: put FILE on its volume too (repeatable)" },
     { NULL, NULL, 0, NULL },
 };
 
@@ -53,7 +60,8 @@ static const struct cli_command command = {
     .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--max-insns N] [--trace FILE]\n"
              "                  [--events FILE] [--stats-json FILE] [--cmdline TEXT]\n"
              "                  [--tlb SPEC [--tlb-mode fast|precise] [--tlb-check]] [--stats]\n"
-             "                  [--gdb PORT [--gdb-wait]]",
+             "                  [--gdb PORT [--gdb-wait]]\n"
+             "       mmulab run [OPTIONS] [--add FILE]... PROGRAM [ARGS...]",
     .summary =
         "Boots an ELF64 kernel on the emulated machine (one x86-64 CPU whose every\n"
         "translation goes through mmulab's MMU; a 16550 UART, the port-0xE9 debug\n"
@@ -72,9 +80,18 @@ static const struct cli_command command = {
         "every access in precise mode, QEMU's TLB misses in fast mode.  Without --tlb\n"
         "there is no model: QEMU's TLB caches what the walker answers.\n"
         "\n"
-        "Exit status: the value the guest writes to the exit port; 121 triple fault,\n"
-        "122 instruction limit, 123 halted with nothing to wake it, 124 machine error,\n"
-        "125 killed by the debugger, 2 bad usage, 1 the kernel could not be loaded.",
+        "With PROGRAM (a PE or ELF file, or a program bundled into mmulab: hello,\n"
+        "vmtour, sparse, guard, dep, nullptr, share, procs), mmulab packs PROGRAM,\n"
+        "ntdll.dll, kernel32.dll and every --add FILE into a ustar volume as disk 0,\n"
+        "boots the built-in kernel with 'quiet run=PROGRAM ARGS...' and exits with\n"
+        "the program's exit status (docs/programs.md).  Options go before PROGRAM;\n"
+        "everything after it is the program's.\n"
+        "\n"
+        "Exit status: the value the guest writes to the exit port (with PROGRAM: its\n"
+        "exit status if 0 to 119, else 1 and the kernel prints the status); 121\n"
+        "triple fault, 122 instruction limit, 123 halted with nothing to wake it,\n"
+        "124 machine error, 125 killed by the debugger, 2 bad usage, 1 the kernel or\n"
+        "the program's volume could not be prepared.",
     .options = options,
 };
 
@@ -91,6 +108,8 @@ struct run_args {
     bool tlb, tlb_check, print_stats;
     int tlb_mode;              /* enum tlbm_mode, or -1 when not given */
     struct tlb_config tlb_cfg;
+    struct program_request program; /* .program NULL: no PROGRAM */
+    const char *adds[MAX_ADDS];
 };
 
 static FILE *open_output(const char *cmd, const char *path)
@@ -172,8 +191,25 @@ static void parse(int argc, char **argv, struct run_args *a)
         }
         case OPT_TLB_CHECK: a->tlb_check = true; break;
         case OPT_STATS: a->print_stats = true; break;
+        case OPT_ADD:
+            if (a->program.nadds == MAX_ADDS)
+                cli_usage_error(&c, "at most %d --add files", MAX_ADDS);
+            a->adds[a->program.nadds++] = c.value;
+            break;
         }
     }
+    if (c.i < argc) {
+        a->program.program = argv[c.i];
+        a->program.args = argv + c.i + 1;
+        a->program.nargs = argc - c.i - 1;
+        a->program.adds = a->adds;
+        a->program.kernel_options = a->cmdline;
+        c.i = argc;
+    }
+    if (a->program.nadds && !a->program.program)
+        cli_usage_error(&c, "--add needs a PROGRAM to run");
+    if (a->program.program && a->ndisks)
+        cli_usage_error(&c, "--disk cannot be used with PROGRAM: its volume is disk 0");
     if (a->gdb_wait && !a->gdb)
         cli_usage_error(&c, "--gdb-wait needs --gdb PORT");
     if (c.i < argc)
@@ -189,10 +225,24 @@ int cmd_run(int argc, char **argv)
     parse(argc, argv, &a);
 
     int status = 1;
+    struct program_run prog = { 0 };
+    if (a.program.program) {
+        char msg[768];
+        enum program_status ps = program_prepare(&a.program, &prog, msg, sizeof msg);
+        if (ps != PROGRAM_OK) {
+            fprintf(stderr, "mmulab run: %s\n", msg);
+            return ps == PROGRAM_USAGE ? CLI_EXIT_USAGE : 1;
+        }
+        a.disk[0] = prog.volume;
+        a.disk_ro[0] = true;
+        a.ndisks = 1;
+        a.cmdline = prog.cmdline;
+    }
     struct elf_image img;
     struct loader_error lerr;
     if (!open_kernel(&a, &img, &lerr)) {
         fprintf(stderr, "mmulab run: %s\n", lerr.msg);
+        program_cleanup(&prog);
         return 1;
     }
     char *uart_in = a.uart_input ? unescape(a.uart_input) : NULL;
@@ -214,6 +264,8 @@ int cmd_run(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char err[512];
     struct machine *m = machine_new(&cfg, err, sizeof err);
+    if (prog.volume[0]) /* the machine has the volume open; its name can go */
+        unlink(prog.volume), prog.volume[0] = 0;
     if (!m) {
         fprintf(stderr, "mmulab run: %s\n", err);
         goto out;
@@ -252,5 +304,6 @@ out:
     close_output(cfg.console == stdout ? NULL : cfg.console);
     free(uart_in);
     elf_image_close(&img);
+    program_cleanup(&prog);
     return status;
 }

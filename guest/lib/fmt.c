@@ -8,7 +8,8 @@
 struct spec {
     bool left, zero;
     int width;
-    int length; /* 0, 'l', 'L' (ll), 'z' */
+    int precision; /* -1: none; for %s, the most characters to print */
+    int length; /* 0, 'l', 'L' (ll), 'z' (size_t: not long where long is 32 bits, as on Windows) */
 };
 
 static int emit(fmt_sink put, void *ctx, const char *s, size_t n, const struct spec *sp, bool num)
@@ -53,7 +54,7 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
             out++;
             continue;
         }
-        struct spec sp = { 0 };
+        struct spec sp = { .precision = -1 };
         for (fmt++;; fmt++) {
             if (*fmt == '-')
                 sp.left = true;
@@ -64,6 +65,9 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
         }
         while (*fmt >= '0' && *fmt <= '9')
             sp.width = sp.width * 10 + (*fmt++ - '0');
+        if (*fmt == '.')
+            for (sp.precision = 0, fmt++; *fmt >= '0' && *fmt <= '9';)
+                sp.precision = sp.precision * 10 + (*fmt++ - '0');
         if (*fmt == 'l') {
             sp.length = 'l';
             if (*++fmt == 'l')
@@ -77,6 +81,7 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
         case 'd':
         case 'i':
             s = sp.length == 'L' ? va_arg(ap, long long)
+              : sp.length == 'z' ? (long long)va_arg(ap, ptrdiff_t)
               : sp.length ? va_arg(ap, long) : va_arg(ap, int);
             out += number(put, ctx, s < 0 ? 0ull - (unsigned long long)s : (unsigned long long)s,
                           s < 0, 10, false, &sp);
@@ -85,6 +90,7 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
         case 'x':
         case 'X':
             u = sp.length == 'L' ? va_arg(ap, unsigned long long)
+              : sp.length == 'z' ? va_arg(ap, size_t)
               : sp.length ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
             out += number(put, ctx, u, false, *fmt == 'u' ? 10 : 16, *fmt == 'X', &sp);
             break;
@@ -97,7 +103,10 @@ int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap)
             const char *str = va_arg(ap, const char *);
             if (!str)
                 str = "(null)";
-            out += emit(put, ctx, str, strlen(str), &sp, false);
+            size_t n = 0;
+            while (str[n] && (sp.precision < 0 || n < (size_t)sp.precision))
+                n++;
+            out += emit(put, ctx, str, n, &sp, false);
             break;
         }
         case 'c': {

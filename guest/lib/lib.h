@@ -18,9 +18,14 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+char *strcpy(char *dst, const char *src);
+char *strcat(char *dst, const char *src);
+char *strstr(const char *haystack, const char *needle);
 
 /* printf-style formatting into a sink: %d %i %u %x %X %p %s %c %%, with
- * flags '-' '0', a width, and the l, ll, z length modifiers. */
+ * flags '-' '0', a width, a precision for %s, and the l, ll, z length
+ * modifiers. */
 typedef void (*fmt_sink)(void *ctx, char c);
 int vformat(fmt_sink put, void *ctx, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -17,6 +17,7 @@
 #include "shared/nt/memory.h"
 #include "shared/nt/services.h"
 #include "shared/nt/status.h"
+#include "guest/lib/tap.h"
 
 #define NTAPI __attribute__((ms_abi))
 typedef uint64_t HANDLE;
@@ -76,11 +77,7 @@ extern volatile uint64_t exceptions_dispatched;
 ntk_status create_thread(HANDLE *h, uint32_t (*fn)(void *), void *arg);
 
 /* TAP */
-void tap_plan(unsigned n);
-bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool tap_eq(uint64_t got, uint64_t want, const char *what);
 bool tap_status(ntk_status got, ntk_status want, const char *what);
-int tap_done(void); /* exit status: 0 if all passed */
 
 int main(void);
 extern uint64_t ntk_peb;

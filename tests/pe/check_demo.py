@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""check_demo.py MMULAB DEMO [DEMO.exe] - run `mmulab run DEMO` and check, as
+TAP, the facts its output reports: exit statuses, exception codes and
+parameters, region states, sizes and protections, frames shared and then
+not, IDs and their reuse.  Numbers are taken from the output and compared
+with each other and with the PE file itself (section table, stack and heap
+reserves), never with a copy of an earlier run."""
+import re
+import struct
+import subprocess
+import sys
+
+checks = []
+
+
+def check(cond, what):
+    checks.append((bool(cond), what))
+
+
+def run(mmulab, *args):
+    p = subprocess.run([mmulab, 'run', *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=300)
+    return p.returncode, p.stdout.decode('utf-8', 'replace')
+
+
+def ints(pattern, out, base=0):
+    """The integers captured by pattern's first match (or None)."""
+    m = re.search(pattern, out, re.M)
+    return [int(g, base) for g in m.groups()] if m else None
+
+
+def pe_info(path):
+    """Sections (name, rva, size), SizeOfStackReserve, SizeOfHeapReserve, ImageBase."""
+    data = open(path, 'rb').read()
+    nt = struct.unpack_from('<I', data, 0x3c)[0]
+    nsect, optsize = struct.unpack_from('<H', data, nt + 6)[0], struct.unpack_from('<H', data, nt + 20)[0]
+    opt = nt + 24
+    image_base = struct.unpack_from('<Q', data, opt + 24)[0]
+    stack_reserve, _, heap_reserve = struct.unpack_from('<QQQ', data, opt + 72)
+    sections = []
+    for i in range(nsect):
+        off = opt + optsize + 40 * i
+        name = data[off:off + 8].rstrip(b'\0').decode()
+        vsize, rva, rawsize = struct.unpack_from('<III', data, off + 8)
+        sections.append((name, rva, vsize or rawsize))
+    return sections, stack_reserve, heap_reserve, image_base
+
+
+# ---- the demos ----
+
+def hello(mmulab, exe):
+    status, out = run(mmulab, 'hello', 'a b', 'c"d', '')
+    check(status == 0, 'hello exits 0 (%d)' % status)
+    ids = ints(r'process (\d+), thread (\d+)', out)
+    check(ids and ids[0] % 4 == 0 and ids[1] % 4 == 0 and ids[0] != ids[1],
+          'process and thread IDs are distinct multiples of 4: %s' % ids)
+    check(ints(r'loaded at 0x([0-9a-f]+)', out, 16) == [pe_info(exe)[3]],
+          'loaded at the image base of its header')
+    args = re.findall(r'argv\[(\d)\] = "(.*)"$', out, re.M)
+    check(args == [('0', 'hello.exe'), ('1', 'a b'), ('2', 'c"d'), ('3', '')],
+          'argv survives quoting: %s' % args)
+
+
+ROW = re.compile(r'^([0-9a-f]{12}) +([0-9a-f]+) +[0-9.]+ [KMGT]B  (free|reserve|commit) *'
+                 r'(image|private|mapped)? *([A-Z_+]+)? *([0-9a-f]{12})?  (.*)$', re.M)
+
+
+def vmtour(mmulab, exe):
+    status, out = run(mmulab, 'vmtour')
+    check(status == 0, 'vmtour exits 0 (%d)' % status)
+    rows = [dict(base=int(m[0], 16), size=int(m[1], 16), state=m[2], type=m[3], prot=m[4],
+                 alloc=int(m[5], 16) if m[5] else None, what=m[6]) for m in ROW.findall(out)]
+    check(len(rows) > 20, '%d regions listed' % len(rows))
+    check(rows and rows[0]['base'] == 0 and rows[0]['state'] == 'free' and rows[0]['size'] >= 0x10000,
+          'the first region starts at 0, free, at least 64 KB')
+    gaps = [r['base'] for a, r in zip(rows, rows[1:]) if a['base'] + a['size'] != r['base']]
+    check(not gaps, 'regions tile the address space without gaps (%s)' % gaps[:3])
+    check(rows and rows[-1]['base'] + rows[-1]['size'] == 0x7FFFFFFF0000,
+          'the last region ends at 0x7FFFFFFF0000 (the top of user space)')
+    summary = ints(r'^(\d+) regions;', out)
+    check(summary == [len(rows)], 'the summary counts the regions: %s' % summary)
+    sections, stack_reserve, heap_reserve, base = pe_info(exe)
+    for name, rva, size in sections:
+        r = next((r for r in rows if r['base'] <= base + rva < r['base'] + r['size']), None)
+        check(r and r['type'] == 'image' and r['alloc'] == base and name in r['what'],
+              'vmtour.exe %s (rva 0x%x) is in an image region named for it' % (name, rva))
+    text = next((r for r in rows if r['what'] == 'vmtour.exe .text'), None)
+    check(text and text['prot'] == 'EXECUTE_READ', 'vmtour.exe .text is EXECUTE_READ')
+    head = next((r for r in rows if r['base'] == base), None)
+    check(head and head['prot'] == 'READONLY' and head['size'] == 0x1000 and
+          head['what'] == 'vmtour.exe headers', 'its headers: one READONLY page')
+    for dll, dll_base in (('ntdll.dll', 0x7FFF00000000), ('kernel32.dll', 0x7FFEF0000000)):
+        mine = [r for r in rows if r['what'].startswith(dll)]
+        check(mine and all(r['alloc'] == dll_base and r['type'] == 'image' for r in mine) and
+              any(r['what'] == dll + ' .text' and r['prot'] == 'EXECUTE_READ' for r in mine),
+              '%s: image regions at 0x%x, code EXECUTE_READ' % (dll, dll_base))
+    for what, size in (('PEB', 0x1000), ('TEB of thread 1', 0x2000), ('TEB of thread 2', 0x2000)):
+        r = [r for r in rows if r['what'] == what]
+        check(len(r) == 1 and r[0]['size'] == size and r[0]['prot'] == 'READWRITE' and
+              r[0]['type'] == 'private', '%s: one private READWRITE region of 0x%x' % (what, size))
+    for t in (1, 2):
+        mine = [r for r in rows if r['what'].startswith('stack of thread %d' % t)]
+        guard = [r for r in mine if r['prot'] == 'READWRITE+GUARD']
+        check(sum(r['size'] for r in mine) == stack_reserve and len(guard) == 1 and
+              guard[0]['size'] == 0x1000 and mine[-1]['state'] == 'commit' and
+              guard[0]['base'] + 0x1000 == mine[mine.index(guard[0]) + 1]['base'],
+              'thread %d stack: the header\'s reserve (0x%x), a guard page below the committed '
+              'top' % (t, stack_reserve))
+    heap = [r for r in rows if r['what'] == 'process heap']
+    check(sum(r['size'] for r in heap) == heap_reserve and heap[0]['state'] == 'commit',
+          'process heap: the header\'s heap reserve (0x%x), committed from its base' % heap_reserve)
+    own = [r for r in rows if r['what'].startswith('VirtualAlloc')]
+    check([(r['state'], r['size']) for r in own] == [('commit', 0x10000), ('reserve', 0xf0000)],
+          'its own region: 64 KB committed, 960 KB reserved')
+
+
+def sparse(mmulab, exe):
+    status, out = run(mmulab, 'sparse')
+    check(status == 0, 'sparse exits 0 (%d)' % status)
+    total = 40000 * 40000 * 4 // 4096
+    figures = {}
+    for when in ('before', 'after touching', 'after committing the last page'):
+        figures[when] = ints(r'^%s: reserved (\d+) pages, committed (\d+), resident (\d+) '
+                             r'\(handler commits: (\d+)\)' % when, out)
+    check(figures['before'] == [total, 0, 0, 0], 'before: all %d pages reserved, none committed' % total)
+    check(figures['after touching'] == [total - 40, 40, 40, 40],
+          '40 cells touched: 40 pages committed by the handler, 40 resident')
+    check(figures['after committing the last page'] == [total - 41, 41, 40, 40],
+          'one more page committed, not touched: 41 committed, 40 resident')
+    check(ints(r'diagonal sums to (\d+)', out) == [sum(range(0, 40000, 1000))],
+          'the diagonal reads back what was written')
+    check(ints(r'commit charge: \+(\d+) KB', out) == [41 * 4], 'commit charge: +164 KB (41 pages)')
+    check(re.search(r'released: commit charge back to where it was', out), 'released: charge restored')
+
+
+def guard(mmulab, exe):
+    status, out = run(mmulab, 'guard')
+    check(status == 0, 'guard exits 0 (%d)' % status)
+    g = ints(r'guard page at 0x([0-9a-f]+): protection 0x([0-9a-f]+) before, 0x([0-9a-f]+) after', out, 16)
+    check(g and g[1] == 0x104 and g[2] == 0x4, 'PAGE_READWRITE|PAGE_GUARD, then PAGE_READWRITE')
+    hit = ints(r'first read: (\d+) exception\(s\) \(access (\d+), address 0x([0-9a-f]+)\); second '
+               r'read: (\d+) more', out)
+    addr = int(re.search(r'address 0x([0-9a-f]+)\)', out).group(1), 16) if hit else None
+    check(hit and hit[0] == 1 and hit[1] == 0 and hit[3] == 0 and g and addr == g[0] + 100,
+          'one STATUS_GUARD_PAGE_VIOLATION: a read of the touched address; none the second time')
+    m = re.search(r'stack: (\d+) KB committed at the start, (\d+) KB after (\d+) frames of (\d+) '
+                  r'bytes; guard page ([0-9a-f]+) -> ([0-9a-f]+)', out)
+    s = [int(x, 16 if i >= 4 else 10) for i, x in enumerate(m.groups())] if m else None
+    check(s and (s[1] - s[0]) * 1024 >= (s[2] - 1) * s[3] and s[4] - s[5] == (s[1] - s[0]) * 1024,
+          'the stack grew by at least the frames, and the guard page moved down as much')
+    check(re.search(r'exit code 0xc00000fd, 1 stack overflow exception', out),
+          'running off the stack: STATUS_STACK_OVERFLOW, once')
+
+
+def dep(mmulab, exe):
+    status, out = run(mmulab, 'dep')
+    check(status == 0, 'dep exits 0 (%d)' % status)
+    m = re.search(r'PAGE_READWRITE page at 0x([0-9a-f]+): (\d+) access violation\(s\), '
+                  r'ExceptionInformation\[0\] = (\d+) \(8: execute\), \[1\] = 0x([0-9a-f]+), '
+                  r'RIP 0x([0-9a-f]+)', out)
+    check(m and m.group(2) == '1' and m.group(3) == '8' and m.group(4) == m.group(1) and
+          m.group(5) == m.group(1),
+          'executing PAGE_READWRITE: one access violation, [0] = 8, [1] = RIP = the page')
+    check(re.search(r'PAGE_EXECUTE_READWRITE page at 0x[0-9a-f]+: returned 42, 1 access', out),
+          'PAGE_EXECUTE_READWRITE: the code runs (42)')
+    check(re.search(r'made PAGE_EXECUTE_READ \(was 0x4\): returned 42', out),
+          'after VirtualProtect to PAGE_EXECUTE_READ: runs')
+
+
+def nullptr(mmulab, exe):
+    status, out = run(mmulab, 'nullptr')
+    check(status == 1, 'mmulab exits 1 for a status outside 0-119 (%d)' % status)
+    m = re.search(r'^process \d+ \(nullptr\.exe\): unhandled exception 0xc0000005 \(access '
+                  r'violation\) at 0x([0-9a-f]+): writing 0x0$', out, re.M)
+    sections, _, _, base = pe_info(exe)
+    text = next(s for s in sections if s[0] == '.text')
+    check(m and base + text[1] <= int(m.group(1), 16) < base + text[1] + text[2],
+          'the report: access violation writing 0x0, at an instruction of nullptr.exe\'s .text')
+    check(re.search(r'^run: nullptr\.exe exited with status 0xc0000005$', out, re.M),
+          'the exit status is 0xC0000005')
+    check('still running' not in out, 'nothing runs after the fault')
+
+
+def share(mmulab, exe):
+    status, out = run(mmulab, 'share')
+    check(status == 0, 'share exits 0 (%d)' % status)
+    rows = re.findall(r'^  (code \(\.text\)|data \(\.data\)|ntdll code) +0x([0-9a-f]+) +parent frame '
+                      r'0x([0-9a-f]+), child frame 0x([0-9a-f]+)', out, re.M)
+    check(len(rows) == 6, 'six comparisons (%d)' % len(rows))
+    if len(rows) != 6:
+        return
+    f = {(i // 3, r[0]): (int(r[2], 16), int(r[3], 16)) for i, r in enumerate(rows)}
+    for what in ('code (.text)', 'data (.data)', 'ntdll code'):
+        check(f[0, what][0] == f[0, what][1] and f[0, what][0] != 0,
+              'before the write, %s: one frame for both processes' % what)
+    check(f[1, 'code (.text)'] == f[0, 'code (.text)'] and f[1, 'ntdll code'] == f[0, 'ntdll code'],
+          'after the write, code pages keep their shared frames')
+    check(f[1, 'data (.data)'][1] == f[0, 'data (.data)'][1] and
+          f[1, 'data (.data)'][0] != f[0, 'data (.data)'][0],
+          'after the write, the parent\'s data page has a new frame; the child keeps the image\'s')
+    check(re.search(r'data page is PAGE_WRITECOPY\n', out) and
+          re.search(r'data page \(now PAGE_READWRITE\)', out),
+          'the data page: PAGE_WRITECOPY, then PAGE_READWRITE')
+    sections, _, _, base = pe_info(exe)
+    for what, name in (('code (.text)', '.text'), ('data (.data)', '.data')):
+        s = next(s for s in sections if s[0] == name)
+        page = int(next(r[1] for r in rows if r[0] == what), 16)
+        check(base + s[1] <= page < base + s[1] + s[2], '%s page lies in share.exe %s' % (what, name))
+
+
+def procs(mmulab, exe):
+    status, out = run(mmulab, 'procs')
+    check(status == 0, 'procs exits 0 (%d)' % status)
+    me = ints(r'^procs: process (\d+), thread (\d+)', out)
+    threads = [int(t) for t in re.findall(r'^  thread (\d+) running', out, re.M)]
+    exits = re.findall(r'^  thread (\d+) exited with (\d+)', out, re.M)
+    ids = (me or []) + threads
+    check(me and len(threads) == 3 and all(i % 4 == 0 for i in ids) and len(set(ids)) == 5,
+          'process and thread IDs: distinct multiples of 4 (%s)' % ids)
+    check(sorted(int(t) for t, _ in exits) == sorted(threads) and
+          [int(c) for _, c in exits] == [101, 102, 103],
+          'the three threads exit with 101, 102, 103 (their return values)')
+    started = re.findall(r'started process (\d+) \(thread (\d+)\); exit code while it runs: (\d+)', out)
+    children = re.findall(r'child: process (\d+), thread (\d+), exiting with (\d+)', out)
+    ended = re.findall(r'process (\d+) exited with (\d+)', out)
+    check(len(started) == 2 and all(s[2] == '259' for s in started), 'STILL_ACTIVE (259) while running')
+    check([(c[0], c[1]) for c in children] == [(s[0], s[1]) for s in started],
+          'each child reports the IDs CreateProcessA returned')
+    check([e[1] for e in ended] == ['7', '9'], 'exit codes 7 and 9')
+    check(len(started) == 2 and started[0][0] == started[1][0],
+          'the second child reuses the first one\'s process ID')
+
+
+def main():
+    mmulab, demo = sys.argv[1:3]
+    exe = sys.argv[3] if len(sys.argv) > 3 else None
+    globals()[demo](mmulab, exe)
+    print('1..%d' % len(checks))
+    for i, (ok, what) in enumerate(checks, 1):
+        print('%sok %d - %s' % ('' if ok else 'not ', i, what))
+
+
+if __name__ == '__main__':
+    main()
