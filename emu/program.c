@@ -189,12 +189,12 @@ static enum program_status write_volume(const struct volume *v, struct program_r
         ustar_writer_free(&w);
         return fail(msg, len, PROGRAM_ERROR, "%s", err.msg);
     }
-    if (w.len > PROGRAM_VOLUME_MAX) {
+    if (w.len > USTAR_VOLUME_MAX) {
         size_t n = w.len;
         ustar_writer_free(&w);
         return fail(msg, len, PROGRAM_ERROR,
-                    "the volume would be %zu bytes; the kernel reads at most %u (64 MiB) of "
-                    "its system volume", n, PROGRAM_VOLUME_MAX);
+                    "the volume would be %zu bytes; the kernel reads at most %llu (64 MiB) of "
+                    "its system volume", n, (unsigned long long)USTAR_VOLUME_MAX);
     }
     const char *dir = getenv("TMPDIR");
     snprintf(run->volume, sizeof run->volume, "%s/mmulab-volume-XXXXXX",

@@ -17,9 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The kernel reads at most this much of the system volume (guest/kernel/
- * volume.c, VOLUME_MAX): a larger volume is refused before boot. */
-#define PROGRAM_VOLUME_MAX (64u << 20)
+#include "shared/ustar.h" /* USTAR_VOLUME_MAX: a larger volume is refused before boot */
 
 struct program_request {
     const char *program;        /* a path, or a bundled program's name */

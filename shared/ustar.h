@@ -394,4 +394,8 @@ static inline int ustar_find(const void *image, uint64_t size, const char *name,
     return r;
 }
 
+/* The largest system volume the guest kernel reads (guest/kernel/volume.c);
+ * mmulab refuses a larger one before boot (emu/program.c). */
+#define USTAR_VOLUME_MAX (64ull << 20)
+
 #endif

@@ -15,8 +15,6 @@
 #include "guest/kernel/kernel.h"
 #include "shared/ustar.h"
 
-#define VOLUME_MAX (64ull << 20)
-
 static const uint8_t *image;    /* the archive (sparse when it is on disk) */
 static uint64_t image_size;
 static bool from_disk;
@@ -59,8 +57,8 @@ void volume_init(const struct boot_info *bi)
         return;
     disk_sectors = bi->disk[0].sectors;
     uint64_t bytes = disk_sectors * 512, pages = 0, last = UINT64_MAX;
-    if (bytes > VOLUME_MAX)
-        bytes = VOLUME_MAX;
+    if (bytes > USTAR_VOLUME_MAX)
+        bytes = USTAR_VOLUME_MAX;
     /* Walk the headers; read the pages that hold each header block and the
      * block after it (the second end-of-archive block), nothing else. */
     for (uint64_t pos = 0; pos + USTAR_BLOCK <= bytes;) {
