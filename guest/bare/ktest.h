@@ -44,11 +44,8 @@ void ktest_main(void);
 void ktest_on(unsigned vector, ktest_handler h);
 void ktest_gate(unsigned vector, unsigned dpl, unsigned ist, bool trap);
 
-/* TAP */
-void tap_plan(unsigned n);
-bool tap_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool tap_eq(uint64_t got, uint64_t want, const char *what);
-__attribute__((noreturn)) void tap_done(void);
+/* TAP (guest/lib/tap.h): the exit status is tap_done()'s when ktest_main returns. */
+#include "guest/lib/tap.h"
 
 /* Memory: a physical page from a simple allocator; map va -> pa in the boot
  * tables (user-accessible at every level if flags has US). */
