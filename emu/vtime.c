@@ -51,41 +51,71 @@ void vtime_free(struct machine *m)
     free(m->vt.cache);
 }
 
+/* Instructions from va, one at a time, as QEMU will run them: Capstone in
+ * the current code mode; an undecodable byte (QEMU raises #UD there) and
+ * an unreadable one count as an instruction of one byte. */
+struct decoder {
+    csh h;
+    cs_insn *insn;
+    const uint8_t *code;
+    size_t size;        /* readable bytes left */
+    uint64_t addr, end; /* the next instruction; the end of the range */
+    uint8_t buf[MAX_BLOCK + 16];
+};
+
+static void decoder_open(struct machine *m, struct decoder *d, uint64_t va, uint64_t len)
+{
+    if (len > MAX_BLOCK)
+        len = MAX_BLOCK;
+    d->h = m->vt.capstone;
+    cs_option(d->h, CS_OPT_MODE, m->code32 ? CS_MODE_32 : CS_MODE_64);
+    d->insn = cs_malloc(d->h);
+    d->size = machine_virt_read(m, va, d->buf, len);
+    d->code = d->buf;
+    d->addr = va;
+    d->end = va + len;
+}
+
+/* The next instruction: its address and length, and its Capstone id (0 if
+ * it did not decode); false at the end of the range. */
+static bool decoder_next(struct decoder *d, uint64_t *at, unsigned *len, unsigned *id)
+{
+    if (d->addr >= d->end)
+        return false;
+    *at = d->addr;
+    if (d->size > 0 && cs_disasm_iter(d->h, &d->code, &d->size, &d->addr, d->insn)) {
+        *len = d->insn->size, *id = d->insn->id;
+        return true;
+    }
+    if (d->size > 0)
+        d->code++, d->size--;
+    d->addr++;
+    *len = 1, *id = 0;
+    return true;
+}
+
+static void decoder_close(struct decoder *d)
+{
+    cs_free(d->insn, 1);
+}
+
 /* Decode [va, va + len): number of instructions, and the last one's length;
  * with starts, mark where each of the first VTIME_STARTS bytes' instructions
  * begins. */
 static unsigned decode_count(struct machine *m, uint64_t va, uint64_t len, unsigned *last_len,
                              uint64_t *starts)
 {
-    uint8_t buf[MAX_BLOCK + 16];
-    if (len > MAX_BLOCK)
-        len = MAX_BLOCK;
-    size_t got = machine_virt_read(m, va, buf, len);
-    csh h = m->vt.capstone;
-    cs_option(h, CS_OPT_MODE, m->code32 ? CS_MODE_32 : CS_MODE_64);
-    cs_insn *insn = cs_malloc(h);
-    const uint8_t *code = buf;
-    size_t size = got;
-    uint64_t addr = va;
-    unsigned n = 0, last = 0;
-    while (size > 0) {
-        uint64_t off = addr - va;
+    struct decoder d;
+    uint64_t at;
+    unsigned n = 0, last = 0, id;
+    decoder_open(m, &d, va, len);
+    while (decoder_next(&d, &at, &last, &id)) {
+        uint64_t off = at - va;
         if (starts && off < VTIME_STARTS)
             starts[off / 64] |= 1ull << (off % 64);
-        if (cs_disasm_iter(h, &code, &size, &addr, insn)) {
-            last = insn->size;
-        } else { /* not decodable (QEMU raises #UD there): count a byte */
-            code++, size--, addr++;
-            last = 1;
-        }
         n++;
     }
-    cs_free(insn, 1);
-    for (uint64_t off = got; off < len; off++) { /* unreadable tail: a byte each, as above */
-        if (starts && off < VTIME_STARTS)
-            starts[off / 64] |= 1ull << (off % 64);
-        n++, last = 1;
-    }
+    decoder_close(&d);
     if (last_len)
         *last_len = last;
     return n;
@@ -301,45 +331,36 @@ uint64_t vtime_io_time(struct machine *m)
      * block runs straight through: find that instruction. */
     struct vtime *vt = &m->vt;
     const struct vtime_block *b = vtime_current(vt);
-    uint8_t buf[MAX_BLOCK + 16];
-    size_t got = machine_virt_read(m, b->va, buf, b->size < MAX_BLOCK ? b->size : MAX_BLOCK);
-    csh h = m->vt.capstone;
-    cs_option(h, CS_OPT_MODE, m->code32 ? CS_MODE_32 : CS_MODE_64);
-    cs_insn *insn = cs_malloc(h);
-    const uint8_t *code = buf;
-    size_t size = got;
-    uint64_t addr = b->va, found = b->va + b->size;
-    unsigned seen = 0;
-    while (size > 0 && cs_disasm_iter(h, &code, &size, &addr, insn)) {
-        switch (insn->id) {
+    struct decoder d;
+    uint64_t at, found = b->va + b->size;
+    unsigned len, id, seen = 0;
+    decoder_open(m, &d, b->va, b->size);
+    while (decoder_next(&d, &at, &len, &id)) {
+        switch (id) {
         case X86_INS_IN: case X86_INS_OUT: case X86_INS_INSB: case X86_INS_INSW:
         case X86_INS_INSD: case X86_INS_OUTSB: case X86_INS_OUTSW: case X86_INS_OUTSD:
-            if (++seen == vt->io_in_block) {
-                found = insn->address;
-                size = 0;
-            }
+            seen++;
             break;
         default:
+            continue;
+        }
+        if (seen == vt->io_in_block) {
+            found = at;
             break;
         }
     }
-    cs_free(insn, 1);
+    decoder_close(&d);
     return vtime_at(m, found);
 }
 
 uint64_t vtime_insn_address(struct machine *m, uint64_t va, unsigned k)
 {
-    uint8_t buf[MAX_BLOCK + 16];
-    size_t got = machine_virt_read(m, va, buf, MAX_BLOCK);
-    csh h = m->vt.capstone;
-    cs_option(h, CS_OPT_MODE, m->code32 ? CS_MODE_32 : CS_MODE_64);
-    cs_insn *insn = cs_malloc(h);
-    const uint8_t *code = buf;
-    size_t size = got;
-    uint64_t addr = va;
-    for (unsigned i = 0; i < k && size > 0; i++)
-        if (!cs_disasm_iter(h, &code, &size, &addr, insn))
-            code++, size--, addr++;
-    cs_free(insn, 1);
-    return addr;
+    struct decoder d;
+    uint64_t at = va;
+    unsigned len = 0, id;
+    decoder_open(m, &d, va, MAX_BLOCK);
+    for (unsigned i = 0; i < k && decoder_next(&d, &at, &len, &id); i++)
+        at += len;
+    decoder_close(&d);
+    return at;
 }
