@@ -19,6 +19,7 @@
 #include "emu/kernel.h"
 #include "emu/log.h"
 #include "emu/machine.h"
+#include "emu/pagefile.h"
 #include "emu/program.h"
 #include "emu/report.h"
 #include "emu/tlbmodel.h"
@@ -27,7 +28,8 @@
 
 enum { OPT_KERNEL = 1, OPT_RAM, OPT_DISK, OPT_DISK_RO, OPT_MAX_INSNS, OPT_TRACE, OPT_EVENTS,
        OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE, OPT_GDB, OPT_GDB_WAIT,
-       OPT_TLB, OPT_TLB_MODE, OPT_TLB_CHECK, OPT_STATS, OPT_ADD };
+       OPT_TLB, OPT_TLB_MODE, OPT_TLB_CHECK, OPT_STATS, OPT_ADD, OPT_PAGEFILE,
+       OPT_PAGEFILE_SIZE };
 
 #define MAX_ADDS 32
 
@@ -52,6 +54,10 @@ static const struct cli_option options[] = {
       "report stale TLB entries used (missing invalidations) on stderr and --events" },
     { "stats", NULL, OPT_STATS, "print the machine's and the TLB model's counters on stderr" },
     { "add", "FILE", OPT_ADD, "with PROGRAM: put FILE on its volume too (repeatable)" },
+    { "pagefile", "FILE", OPT_PAGEFILE,
+      "the paging file, disk 1 (created or emptied; default: a temporary file)" },
+    { "pagefile-size", "SIZE", OPT_PAGEFILE_SIZE,
+      "its size in whole pages, 4K to 16G, or 0 for none (default: the RAM, at least 64M)" },
     { NULL, NULL, 0, NULL },
 };
 
@@ -59,6 +65,7 @@ static const struct cli_command command = {
     .name = "run",
     .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--max-insns N] [--trace FILE]\n"
              "                  [--events FILE] [--stats-json FILE] [--cmdline TEXT]\n"
+             "                  [--pagefile FILE] [--pagefile-size SIZE]\n"
              "                  [--tlb SPEC [--tlb-mode fast|precise] [--tlb-check]] [--stats]\n"
              "                  [--gdb PORT [--gdb-wait]]\n"
              "       mmulab run [OPTIONS] [--add FILE]... PROGRAM [ARGS...]",
@@ -87,6 +94,10 @@ static const struct cli_command command = {
         "the program's exit status (docs/programs.md).  Options go before PROGRAM;\n"
         "everything after it is the program's.\n"
         "\n"
+        "The paging file is disk 1 (the NT-like kernel pages to it): a temporary\n"
+        "file of the RAM's size (at least 64M) unless --pagefile / --pagefile-size\n"
+        "say otherwise; none when --disk already gives disk 1 or --pagefile-size is 0.\n"
+        "\n"
         "Exit status: the value the guest writes to the exit port (with PROGRAM: its\n"
         "exit status if 0 to 119, else 1 and the kernel prints the status); 121\n"
         "triple fault, 122 instruction limit, 123 halted with nothing to wake it,\n"
@@ -110,6 +121,9 @@ struct run_args {
     struct tlb_config tlb_cfg;
     struct program_request program; /* .program NULL: no PROGRAM */
     const char *adds[MAX_ADDS];
+    const char *pagefile;      /* --pagefile FILE, or NULL */
+    uint64_t pagefile_size;
+    bool pagefile_size_given;
 };
 
 static FILE *open_output(const char *cmd, const char *path)
@@ -196,6 +210,16 @@ static void parse(int argc, char **argv, struct run_args *a)
                 cli_usage_error(&c, "at most %d --add files", MAX_ADDS);
             a->adds[a->program.nadds++] = c.value;
             break;
+        case OPT_PAGEFILE: a->pagefile = c.value; break;
+        case OPT_PAGEFILE_SIZE:
+            a->pagefile_size = cli_size(&c, 0, PAGEFILE_MAX);
+            if (a->pagefile_size % PAGEFILE_UNIT)
+                cli_usage_error(&c, "--pagefile-size: %s is not a whole number of %llu-byte "
+                                "pages", c.value, (unsigned long long)PAGEFILE_UNIT);
+            if (a->pagefile_size && a->pagefile_size < PAGEFILE_UNIT)
+                cli_usage_error(&c, "--pagefile-size: %s is less than a page", c.value);
+            a->pagefile_size_given = true;
+            break;
         }
     }
     if (c.i < argc) {
@@ -214,6 +238,12 @@ static void parse(int argc, char **argv, struct run_args *a)
         cli_usage_error(&c, "--gdb-wait needs --gdb PORT");
     if (c.i < argc)
         cli_usage_error(&c, "unexpected argument '%s'", argv[c.i]);
+    if (a->pagefile && a->pagefile_size_given && !a->pagefile_size)
+        cli_usage_error(&c, "--pagefile %s with --pagefile-size 0: a paging file of no size",
+                        a->pagefile);
+    if ((a->pagefile || a->pagefile_size) && a->ndisks > PAGEFILE_DISK)
+        cli_usage_error(&c, "--%s: disk 1 is the paging file, but --disk gave %u disks",
+                        a->pagefile ? "pagefile" : "pagefile-size", a->ndisks);
     if (!a->tlb && (a->tlb_mode >= 0 || a->tlb_check))
         cli_usage_error(&c, "--%s needs a TLB model: give --tlb SPEC",
                         a->tlb_check ? "tlb-check" : "tlb-mode");
@@ -255,6 +285,18 @@ int cmd_run(int argc, char **argv)
         cfg.disk_path[i] = a.disk[i];
         cfg.disk_read_only[i] = a.disk_ro[i];
     }
+    char pagefile[512], err[512];
+    bool pagefile_temp = false;
+    if (a.pagefile || (a.pagefile_size_given ? a.pagefile_size != 0 : a.ndisks <= PAGEFILE_DISK)) {
+        uint64_t size = a.pagefile_size_given ? a.pagefile_size : pagefile_default_size(a.ram);
+        if (!pagefile_create(a.pagefile, size, pagefile, sizeof pagefile, &pagefile_temp, err,
+                             sizeof err)) {
+            fprintf(stderr, "mmulab run: %s\n", err);
+            goto out;
+        }
+        cfg.disk_path[PAGEFILE_DISK] = pagefile;
+        cfg.disk_read_only[PAGEFILE_DISK] = false;
+    }
     if ((a.trace && !(cfg.trace = open_output("run", a.trace))) ||
         (a.events && !(cfg.events = open_output("run", a.events))) ||
         (a.console && !(cfg.console = open_output("run", a.console))))
@@ -262,10 +304,11 @@ int cmd_run(int argc, char **argv)
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    char err[512];
     struct machine *m = machine_new(&cfg, err, sizeof err);
     if (prog.volume[0]) /* the machine has the volume open; its name can go */
         unlink(prog.volume), prog.volume[0] = 0;
+    if (pagefile_temp) /* the same for a temporary paging file */
+        unlink(pagefile), pagefile_temp = false;
     if (!m) {
         fprintf(stderr, "mmulab run: %s\n", err);
         goto out;
@@ -299,6 +342,8 @@ int cmd_run(int argc, char **argv)
     }
     machine_free(m);
 out:
+    if (pagefile_temp)
+        unlink(pagefile);
     close_output(cfg.trace);
     close_output(cfg.events);
     close_output(cfg.console == stdout ? NULL : cfg.console);

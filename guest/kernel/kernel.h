@@ -59,7 +59,7 @@ struct trapframe {
 struct thread;
 
 /* A waitable object's header (NT's DISPATCHER_HEADER). */
-enum object_type { OBJ_PROCESS = 1, OBJ_THREAD = 2 };
+enum object_type { OBJ_PROCESS = 1, OBJ_THREAD = 2, OBJ_EVENT = 3 /* the kernel's own, no handles */ };
 struct object {
     enum object_type type;
     uint32_t refs;          /* handles + kernel references */
@@ -84,6 +84,18 @@ struct vad {
     struct section *section;    /* MEM_IMAGE: the image section (a reference) */
 };
 
+/* A process's working set (ws.c): the virtual pages it has resident. */
+struct ws {
+    uint64_t **chunk;           /* pages of entries (page address | age), 512 each */
+    uint32_t nchunks;
+    uint32_t count;             /* entries in use */
+    uint32_t hand;              /* the clock hand of aging and trimming */
+    uint32_t min, max;          /* working-set minimum and maximum, pages */
+    uint32_t flags;             /* NTK_QUOTA_LIMITS_HARDWS_*_ENABLE */
+    uint32_t peak;              /* largest count so far */
+    uint32_t faults;            /* page faults of the process (VM_COUNTERS) */
+};
+
 #define MAX_HANDLES 256
 struct process {
     struct object obj;
@@ -101,6 +113,9 @@ struct process {
     unsigned nthreads;          /* not yet terminated */
     struct thread *threads;     /* linked by proc_next */
     struct object *handles[MAX_HANDLES]; /* handle h is slot h/4 - 1 */
+    struct ws ws;               /* resident pages (ws.c) */
+    uint64_t commit_peak;       /* largest commit so far, pages (VM_COUNTERS) */
+    uint64_t vsize, vsize_peak; /* bytes reserved now and at most (VM_COUNTERS) */
 };
 
 #define IMAGE_FLAG_PE 0x1u
@@ -154,7 +169,7 @@ void kfree(void *p);
 uint64_t pool_bytes_in_use(void);
 
 /* ---- pfn.c: the PFN database -------------------------------------------- */
-enum pfn_state { PFN_FREE, PFN_ZEROED, PFN_ACTIVE, PFN_RESERVED };
+enum pfn_state { PFN_FREE, PFN_ZEROED, PFN_ACTIVE, PFN_RESERVED, PFN_STANDBY, PFN_MODIFIED };
 enum pfn_use { USE_NONE, USE_KERNEL, USE_PAGE_TABLE, USE_PRIVATE, USE_POOL, USE_STACK,
                USE_VOLUME, USE_IMAGE };
 void pfn_early_init(const struct boot_info *bi);
@@ -171,6 +186,92 @@ void commit_release(uint64_t pages);
 void zero_page_thread(void *arg);
 bool pfn_check(void);                       /* invariants of the lists (self-test) */
 extern uint64_t pfn_demand_zero_faults;
+/* Pageable frames (docs/kernel.md, "Paging"): the entry that refers to a
+ * frame (a PTE, or an image section's prototype entry), its paging-file
+ * copy, who maps it; the standby and modified lists. */
+uint64_t pfn_available(void);               /* free + zeroed + standby */
+uint64_t pfn_modified_count(void);
+void pfn_set_pte(uint64_t pa, uint64_t entry_pa);
+bool pfn_slot(uint64_t pa, uint64_t *slot); /* the slot holding a copy, if any */
+void pfn_set_slot(uint64_t pa, uint64_t slot);
+void pfn_dirty(uint64_t pa);                /* the copy in the paging file is stale */
+void pfn_keep(uint64_t pa);                 /* never trimmed (shared writable image page) */
+bool pfn_kept(uint64_t pa);
+enum pfn_use pfn_use_of(uint64_t pa);
+void pfn_release(uint64_t pa, bool dirty);  /* an active page leaves its last mapping */
+bool pfn_reclaim(uint64_t pa);              /* standby or modified -> active */
+void pfn_share_add(uint64_t pa);            /* image frames: one more PTE maps it */
+void pfn_share_drop(uint64_t pa);           /* one less; none left: to the standby list */
+void pfn_release_unused(uint64_t pa);       /* an image frame read but not mapped */
+uint32_t pfn_ws_index(uint64_t pa);         /* private frames: index in the working set */
+void pfn_set_ws_index(uint64_t pa, uint32_t index);
+uint64_t pfn_modified_head(void);           /* the oldest modified page, or 0 */
+void pfn_written(uint64_t pa, uint64_t slot); /* modified -> standby, with its copy */
+void pfn_requeue(uint64_t pa);              /* a failed write: to the modified list's end */
+uint64_t pfn_drop_resident_slots(void);     /* active pages give their slots up */
+void pfn_set_pagefile_pages(uint64_t pages); /* before pfn_set_commit_limit */
+
+/* ---- pagefile.c: the paging file (disk 1) -------------------------------- */
+void pagefile_init(const struct boot_info *bi);
+uint64_t pagefile_pages(void);              /* slots (0: no paging file) */
+bool pagefile_alloc(uint64_t *slot);
+void pagefile_free(uint64_t slot);
+void pagefile_mark_bad(uint64_t slot);      /* a write failed: never used again */
+/* Read slot into frame pa for the page at va of process p (the fault
+ * injection's key): STATUS_IN_PAGE_ERROR on a disk error. */
+ntk_status pagefile_read(uint64_t slot, uint64_t pa, const struct process *p, uint64_t va);
+bool pagefile_write(uint64_t slot, uint64_t pa);
+struct pagefile_stats {
+    uint64_t pages, in_use, reads, writes, read_errors, write_errors;
+};
+void pagefile_counts(struct pagefile_stats *s);
+
+/* ---- ws.c: working sets --------------------------------------------------- */
+#define WS_DEFAULT_MIN 50           /* pages, as Windows */
+#define WS_DEFAULT_MAX 345
+#define WS_FLOOR_MIN 20             /* a smaller minimum is raised to this */
+#define WS_FLOOR_MAX 13             /* a smaller maximum is refused */
+void ws_init(struct process *p);
+bool ws_make_room(struct process *p);       /* before a page joins: false if impossible */
+void ws_insert(struct process *p, uint64_t va, uint64_t frame);
+void ws_remove(struct process *p, uint64_t va, uint64_t frame);
+void ws_replace(struct process *p, uint64_t va, uint64_t frame); /* copy-on-write: new frame */
+uint32_t ws_trim(struct process *p, uint32_t want, unsigned min_age, uint32_t floor);
+void ws_age(struct process *p);
+uint32_t ws_empty(struct process *p);
+void ws_clear(struct process *p);           /* the address space is going: forget it all */
+ntk_status ws_set_limits(struct process *p, uint64_t min, uint64_t max, uint32_t flags);
+uint64_t ws_total_pages(void);              /* all processes */
+
+/* ---- balance.c: memory pressure, the balance set manager ------------------ */
+struct mm_limits {
+    uint64_t reserve;   /* user faults wait below this many available pages */
+    uint64_t low;       /* below: the balance set manager trims working sets */
+    uint64_t goal;      /* it trims until available (+ modified) reach this */
+    uint64_t plenty;    /* from here a working set may grow past its maximum */
+    uint64_t modified_max; /* the modified page writer starts here */
+    uint64_t ws_system_max; /* the largest working set (available at boot - 512) */
+};
+extern struct mm_limits mm_limits;
+void balance_init(void);
+void balance_set_manager(void *arg);        /* the thread */
+void balance_pressure(void);                /* pfn.c: available or modified crossed a line */
+void balance_pages_available(void);         /* pfn.c: pages became available */
+bool mm_user_may_allocate(void);            /* above the kernel's reserve */
+bool mm_wait_for_pages(void);               /* false: give up (nothing can free memory) */
+bool mm_plentiful(void);
+
+/* ---- mpw.c: the modified page writer -------------------------------------- */
+void modified_page_writer(void *arg);       /* the thread */
+bool mpw_has_work(void);
+void mpw_wake(void);
+
+/* Page faults by kind and paging activity (vm.c, ws.c): the statistics. */
+struct paging_stats {
+    uint64_t faults_transition, faults_pagefile, faults_image;
+    uint64_t trimmed, balance_runs, inpage_errors;
+};
+extern struct paging_stats paging_stats;
 
 /* stats.c: counters for mmulab's --stats-json (shared/devices.h) */
 void stats_init(void);
@@ -217,6 +318,12 @@ ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel
 ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uint64_t len);
 ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base);
 ntk_status vm_physical_address(struct process *p, uint64_t va, uint64_t *pa);
+/* Paging (the working sets, the PFN database): the PTE side. */
+enum vm_trim { TRIM_DONE, TRIM_SKIP, TRIM_STALE };
+enum vm_trim vm_trim_page(struct process *p, uint64_t va);
+bool vm_test_clear_accessed(struct process *p, uint64_t va);
+uint64_t vm_resident_frame(struct process *p, uint64_t va);
+void vm_page_out(uint64_t entry_pa, uint64_t slot); /* a standby page was reused */
 bool protection_valid(uint32_t protect);
 uint64_t protection_pte_bits(uint32_t protect);
 
@@ -268,6 +375,8 @@ void process_destroy(struct process *p);
 uint32_t cid_alloc(void *obj);              /* PIDs and TIDs: multiples of 4 */
 void cid_free(uint32_t id);
 void *cid_lookup(uint32_t id);
+/* Live processes in PID order: *cursor starts at 0; NULL at the end. */
+struct process *process_next(uint32_t *cursor);
 
 /* ---- object.c / handle.c ------------------------------------------------- */
 void object_ref(struct object *o);
@@ -302,6 +411,7 @@ uint64_t syscall_count(void);
 
 /* ---- disk.c, volume.c, loader.c ---------------------------------------- */
 bool disk_read(unsigned disk, uint64_t lba, uint32_t count, uint64_t pa);
+bool disk_write(unsigned disk, uint64_t lba, uint32_t count, uint64_t pa);
 struct volume_file {
     char name[64];          /* base name as stored */
     uint64_t offset;        /* of the contents in the archive (512-aligned) */
@@ -343,6 +453,11 @@ ntk_status section_open(const char *name, struct section **out);
 void section_ref(struct section *s);
 void section_deref(struct section *s);
 ntk_status section_page(struct section *s, uint32_t page, uint64_t *frame);
+/* How section_page_ex found the page. */
+enum section_how { SECTION_RESIDENT, SECTION_STANDBY, SECTION_READ, SECTION_ZERO };
+ntk_status section_page_ex(struct section *s, uint32_t page, uint64_t *frame,
+                           enum section_how *how);
+void section_discard(uint64_t entry_pa);    /* a standby image frame was reused */
 bool section_read(void *ctx, uint32_t rva, void *dst, uint32_t len);
 void section_report(const struct section *s, const struct pe_error *e);
 extern struct image_stats image_stats;

@@ -15,6 +15,9 @@
  *                    only at kernel boundaries
  *   crash            a deliberate kernel bug (a write to an unmapped kernel
  *                    address), to test the panic report and exit status 120
+ *   pageinfail=FILE:RVA, pagefilefail=IMAGE:VA
+ *                    tests: a page-in from an image file, or from the paging
+ *                    file, fails as a disk error would (section.c, pagefile.c)
  */
 #include "guest/kernel/kernel.h"
 #include "shared/devices.h"
@@ -129,7 +132,13 @@ void kmain(const struct boot_info *bi)
         volume_use_builtin(builtin_volume, builtin_volume_size);
     if (!thread_create_kernel(system_process, zero_page_thread, NULL, 0))
         panic("cannot create the zero-page thread");
+    pagefile_init(bi);
+    pfn_set_pagefile_pages(pagefile_pages());
     pfn_set_commit_limit();
+    balance_init();
+    if (!thread_create_kernel(system_process, modified_page_writer, NULL, 1) ||
+        !thread_create_kernel(system_process, balance_set_manager, NULL, 1))
+        panic("cannot create the memory manager's threads");
     stats_init();
 
     struct ntk_system_memory m;

@@ -43,6 +43,19 @@ void *cid_lookup(uint32_t id)
     return (id & 3) || id / 4 >= MAX_CIDS ? NULL : cid_table[id / 4];
 }
 
+/* The next user process with an address space, in PID order (the balance
+ * set manager walks them). */
+struct process *process_next(uint32_t *cursor)
+{
+    while (++*cursor < MAX_CIDS) {
+        struct object *o = cid_table[*cursor];
+        if (o && o->type == OBJ_PROCESS && o != &system_process->obj &&
+            ((struct process *)o)->vads)
+            return (struct process *)o;
+    }
+    return NULL;
+}
+
 void process_init(void)
 {
     static struct process sys;
@@ -78,6 +91,7 @@ struct process *process_create(const char *name, uint32_t parent_pid, uint64_t a
     p->parent_pid = parent_pid;
     p->alloc_limit = alloc_limit;
     copy_name(p->name, name, sizeof p->name);
+    ws_init(p);
     p->pml4 = pmap_create();
     p->pid = cid_alloc(p);
     if (!p->pml4 || !p->pid) {

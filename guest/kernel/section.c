@@ -12,8 +12,18 @@
  * The prototype table is two-level: a directory of up to 256 frames, each
  * holding 512 prototype entries, allocated as pages are read.  A section
  * lives while views or the loader hold references; when the last goes, its
- * frames go back to the PFN database (there is no standby list to keep them
- * on: docs/kernel.md, "What Windows does differently").
+ * frames go back to the PFN database (docs/kernel.md, "What Windows does
+ * differently").
+ *
+ * Paging: a frame the section holds is clean - its contents are the file's
+ * - so when no process maps it any more it goes to the standby list (its
+ * PFN entry records the prototype entry), from which the next touch takes
+ * it back (section_page_ex says SECTION_STANDBY) or from which it is
+ * reused: then section_discard() marks the page "not read" again, and the
+ * next touch reads it from the file once more.  It is never written to the
+ * paging file.  The exception is a page of a shared writable section
+ * (IMAGE_SCN_MEM_SHARED): processes write to the section's frame itself,
+ * so it is kept (never trimmed) while the section lives.
  */
 #include "guest/kernel/kernel.h"
 
@@ -151,7 +161,16 @@ static uint64_t *proto_entry(struct section *s, uint32_t i)
     return (uint64_t *)P2V(s->dir[d]) + i % PROTO_PER_PAGE;
 }
 
-ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame)
+/* A page whose writes reach the section's frame (a shared writable
+ * section): its frame holds data the file does not have. */
+static bool written_in_place(const struct section *s, uint32_t i)
+{
+    uint32_t prot = pe_page_protection(s->info, i * (uint32_t)PAGE_SIZE);
+    return (prot & (NTK_PAGE_READWRITE | NTK_PAGE_EXECUTE_READWRITE)) != 0;
+}
+
+ntk_status section_page_ex(struct section *s, uint32_t i, uint64_t *frame,
+                           enum section_how *how)
 {
     KASSERT(i < s->npages);
     uint64_t *proto = proto_entry(s, i);
@@ -159,6 +178,7 @@ ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame)
         return NTK_STATUS_NO_MEMORY;
     if (*proto & PROTO_VALID) {
         *frame = *proto & ~PROTO_VALID;
+        *how = pfn_reclaim(*frame) ? SECTION_STANDBY : SECTION_RESIDENT;
         return NTK_STATUS_SUCCESS;
     }
     uint32_t off, len;
@@ -178,8 +198,28 @@ ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame)
     }
     image_stats.resident++;
     *proto = pa | PROTO_VALID;
+    pfn_set_pte(pa, V2P(proto));
+    if (written_in_place(s, i))
+        pfn_keep(pa);
     *frame = pa;
+    *how = len ? SECTION_READ : SECTION_ZERO;
     return NTK_STATUS_SUCCESS;
+}
+
+ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame)
+{
+    enum section_how how;
+    return section_page_ex(s, i, frame, &how);
+}
+
+/* The standby frame of this prototype entry is being reused: the page is
+ * "not read" again. */
+void section_discard(uint64_t entry_pa)
+{
+    uint64_t *proto = P2V(entry_pa);
+    KASSERT(*proto & PROTO_VALID);
+    *proto = 0;
+    image_stats.resident--;
 }
 
 /* The pe_reader over the section's pages: the loader reads tables through
@@ -197,6 +237,7 @@ bool section_read(void *ctx, uint32_t rva, void *dst, uint32_t len)
             return false;
         }
         memcpy(d, (uint8_t *)P2V(frame) + in, n);
+        pfn_release_unused(frame); /* read, not mapped: reusable again */
         d += n, rva += n, len -= n;
     }
     return true;

@@ -161,17 +161,65 @@ static void pfn_tests(void)
     commit_release(limit - charged);
     pfn_counts(&b);
     ok(b.commit_charge == charged, "PFN: releasing gives the charge back");
-    ok(limit < b.total_pages && limit > b.total_pages / 2,
-       "PFN: the commit limit is most, not all, of RAM");
+    ok(b.commit_limit_ram < b.total_pages && b.commit_limit_ram > b.total_pages / 2,
+       "PFN: the commit limit's RAM part is most, not all, of RAM");
+    ok(limit == b.commit_limit_ram + pagefile_pages(),
+       "PFN: the commit limit is that plus the paging file's pages");
+}
+
+/* ---- paging: the standby and modified lists, the paging file's slots ------ */
+
+static void paging_tests(void)
+{
+    uint64_t pa = pfn_alloc(USE_PRIVATE, true), slot = 0, s2;
+    struct ntk_system_memory a, b;
+    pfn_counts(&a);
+    bool have_slot = pagefile_pages() && pagefile_alloc(&slot);
+    ok(pa && (!pagefile_pages() || have_slot), "paging: a frame and a paging-file slot");
+    if (have_slot)
+        pfn_set_slot(pa, slot);
+    pfn_release(pa, false); /* clean, with a copy: standby (without: modified) */
+    pfn_counts(&b);
+    enum pfn_state want = have_slot ? PFN_STANDBY : PFN_MODIFIED;
+    ok(pfn_state_of(pa) == want && b.standby_pages + b.modified_pages ==
+                                       a.standby_pages + a.modified_pages + 1 &&
+           pfn_check(),
+       "paging: a clean page with a paging-file copy goes to the standby list");
+    ok(pfn_reclaim(pa) && pfn_state_of(pa) == PFN_ACTIVE && pfn_slot(pa, &s2) == have_slot,
+       "paging: taken back without I/O, with its copy");
+    pfn_release(pa, true); /* dirty: the copy is stale */
+    ok(pfn_state_of(pa) == PFN_MODIFIED && !pfn_slot(pa, &s2) && pfn_check(),
+       "paging: a dirty page goes to the modified list, its slot freed");
+    pfn_free(pa);
+    pfn_counts(&b);
+    ok(b.pagefile_in_use == a.pagefile_in_use && pfn_state_of(pa) == PFN_FREE &&
+           pfn_check(),
+       "paging: freed from the modified list; every slot back");
+    /* Slots: distinct, and each freed one can be had again. */
+    static uint64_t slots[64];
+    unsigned n = 0;
+    bool distinct = true;
+    while (n < 64 && pagefile_pages() && pagefile_alloc(&slots[n])) {
+        for (unsigned j = 0; j < n; j++)
+            distinct &= slots[j] != slots[n];
+        n++;
+    }
+    for (unsigned i = 0; i < n; i++)
+        pagefile_free(slots[i]);
+    pfn_counts(&b);
+    ok(distinct && n == (pagefile_pages() < 64 ? pagefile_pages() : 64) &&
+           b.pagefile_in_use == a.pagefile_in_use,
+       "paging: 64 slots are distinct and all come back");
 }
 
 void selftest_run(void *arg)
 {
     (void)arg;
-    kprintf("1..22\n");
+    kprintf("1..29\n");
     avl_tests();
     pfn_tests();
-    if (tap_n != 22)
-        kprintf("# planned 22 checks, ran %u\n", tap_n);
-    kernel_finish(tap_failed || tap_n != 22 ? 1 : 0);
+    paging_tests();
+    if (tap_n != 29)
+        kprintf("# planned 29 checks, ran %u\n", tap_n);
+    kernel_finish(tap_failed || tap_n != 29 ? 1 : 0);
 }

@@ -40,6 +40,22 @@ void stats_publish(void)
     put(i++, "faults_demand_zero", m.demand_zero_faults);
     put(i++, "pages_zeroed_by_thread", m.zeroed_by_thread);
     put(i++, "context_switches", sched_switches());
+    /* Paging (docs/kernel.md, "Paging"): the lists, the paging file, the
+     * faults by kind, the working sets. */
+    put(i++, "pages_standby", m.standby_pages);
+    put(i++, "pages_modified", m.modified_pages);
+    put(i++, "pagefile_pages", m.pagefile_pages);
+    put(i++, "pagefile_in_use", m.pagefile_in_use);
+    put(i++, "pagefile_reads", m.pagefile_reads);
+    put(i++, "pagefile_writes", m.pagefile_writes);
+    put(i++, "image_pageins", m.image_page_ins);
+    put(i++, "faults_transition", m.transition_faults);
+    put(i++, "faults_pagefile", m.pagefile_faults);
+    put(i++, "faults_image", m.image_faults);
+    put(i++, "working_set_pages", m.working_set_pages);
+    put(i++, "working_set_trimmed", m.trimmed_pages);
+    put(i++, "balance_set_runs", paging_stats.balance_runs);
+    put(i++, "inpage_errors", paging_stats.inpage_errors);
 }
 
 void stats_init(void)

@@ -345,30 +345,106 @@ static ntk_status svc_raise(struct trapframe *tf, const uint64_t *a)
     return except_raise(tf, a[0], a[1], (a[2] & 0xff) != 0);
 }
 
+static void basic_information(const struct process *p, struct ntk_process_basic_information *info)
+{
+    memset(info, 0, sizeof *info);
+    info->exit_status = p->obj.signaled ? p->exit_status : NTK_STATUS_PENDING;
+    info->peb_base_address = p->peb;
+    info->affinity_mask = 1;
+    info->base_priority = 8;
+    info->unique_process_id = p->pid;
+    info->inherited_from_unique_process_id = p->parent_pid;
+}
+
+/* ProcessQuotaLimits: the working-set sizes (bytes) and their flags; the
+ * other quotas are not kept by this kernel and read 0. */
+static void quota_limits(const struct process *p, struct ntk_quota_limits_ex *q)
+{
+    memset(q, 0, sizeof *q);
+    q->minimum_working_set_size = (uint64_t)p->ws.min * PAGE_SIZE;
+    q->maximum_working_set_size = (uint64_t)p->ws.max * PAGE_SIZE;
+    q->flags = (p->ws.flags & NTK_QUOTA_LIMITS_HARDWS_MIN_ENABLE
+                    ? NTK_QUOTA_LIMITS_HARDWS_MIN_ENABLE
+                    : NTK_QUOTA_LIMITS_HARDWS_MIN_DISABLE) |
+               (p->ws.flags & NTK_QUOTA_LIMITS_HARDWS_MAX_ENABLE
+                    ? NTK_QUOTA_LIMITS_HARDWS_MAX_ENABLE
+                    : NTK_QUOTA_LIMITS_HARDWS_MAX_DISABLE);
+}
+
+/* ProcessVmCounters: sizes in bytes; "page file usage" is the process's
+ * commit charge, as Windows reports it. */
+static void vm_counters(const struct process *p, struct ntk_vm_counters_ex *c)
+{
+    memset(c, 0, sizeof *c);
+    c->virtual_size = p->vsize;
+    c->peak_virtual_size = p->vsize_peak;
+    c->page_fault_count = p->ws.faults;
+    c->working_set_size = (uint64_t)p->ws.count * PAGE_SIZE;
+    c->peak_working_set_size = (uint64_t)p->ws.peak * PAGE_SIZE;
+    c->pagefile_usage = c->private_usage = p->commit * PAGE_SIZE;
+    c->peak_pagefile_usage = p->commit_peak * PAGE_SIZE;
+}
+
+/* NtQueryInformationProcess(Process, Class, Info, Length, *ReturnLength):
+ * classes 0 (basic), 1 (quota limits: QUOTA_LIMITS or _EX), 3 (VM
+ * counters: VM_COUNTERS or _EX); the length must be one of the sizes. */
 static ntk_status svc_query_process(struct trapframe *tf, const uint64_t *a)
 {
     (void)tf;
-    struct ntk_process_basic_information info;
-    if (a[1] != NTK_PROCESS_BASIC_INFORMATION)
-        return NTK_STATUS_INVALID_INFO_CLASS;
-    if ((uint32_t)a[3] != sizeof info)
+    union {
+        struct ntk_process_basic_information basic;
+        struct ntk_quota_limits_ex quota;
+        struct ntk_vm_counters_ex vm;
+    } u;
+    uint32_t len = (uint32_t)a[3];
+    bool len_ok;
+    switch (a[1]) {
+    case NTK_PROCESS_BASIC_INFORMATION: len_ok = len == sizeof u.basic; break;
+    case NTK_PROCESS_QUOTA_LIMITS: len_ok = len == NTK_QUOTA_LIMITS_SIZE || len == sizeof u.quota; break;
+    case NTK_PROCESS_VM_COUNTERS: len_ok = len == NTK_VM_COUNTERS_SIZE || len == sizeof u.vm; break;
+    default: return NTK_STATUS_INVALID_INFO_CLASS;
+    }
+    if (!len_ok)
         return NTK_STATUS_INFO_LENGTH_MISMATCH;
     struct process *p = process_arg(a[0]);
     if (!p)
         return NTK_STATUS_INVALID_HANDLE;
-    memset(&info, 0, sizeof info);
-    info.exit_status = p->obj.signaled ? p->exit_status : NTK_STATUS_PENDING;
-    info.peb_base_address = p->peb;
-    info.affinity_mask = 1;
-    info.base_priority = 8;
-    info.unique_process_id = p->pid;
-    info.inherited_from_unique_process_id = p->parent_pid;
+    if (a[1] == NTK_PROCESS_BASIC_INFORMATION)
+        basic_information(p, &u.basic);
+    else if (a[1] == NTK_PROCESS_QUOTA_LIMITS)
+        quota_limits(p, &u.quota);
+    else
+        vm_counters(p, &u.vm);
     object_deref(&p->obj);
-    ntk_status st = copy_to_user(a[2], &info, sizeof info);
-    if (NTK_SUCCESS(st) && a[4]) {
-        uint32_t n = sizeof info;
-        st = copy_to_user(a[4], &n, sizeof n);
-    }
+    ntk_status st = copy_to_user(a[2], &u, len);
+    if (NTK_SUCCESS(st) && a[4])
+        st = copy_to_user(a[4], &len, sizeof len);
+    return st;
+}
+
+/* NtSetInformationProcess(Process, Class, Info, Length): ProcessQuotaLimits
+ * only (QUOTA_LIMITS or QUOTA_LIMITS_EX, whose Flags set hard limits): the
+ * working-set minimum and maximum (ws.c). */
+static ntk_status svc_set_process(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    struct ntk_quota_limits_ex q;
+    uint32_t len = (uint32_t)a[3];
+    if (a[1] != NTK_PROCESS_QUOTA_LIMITS)
+        return NTK_STATUS_INVALID_INFO_CLASS;
+    if (len != NTK_QUOTA_LIMITS_SIZE && len != sizeof q)
+        return NTK_STATUS_INFO_LENGTH_MISMATCH;
+    memset(&q, 0, sizeof q);
+    ntk_status st = copy_from_user(&q, a[2], len);
+    if (!NTK_SUCCESS(st))
+        return st;
+    struct process *p = process_arg(a[0]);
+    if (!p)
+        return NTK_STATUS_INVALID_HANDLE;
+    st = p == system_process || p->terminating
+             ? NTK_STATUS_PROCESS_IS_TERMINATING
+             : ws_set_limits(p, q.minimum_working_set_size, q.maximum_working_set_size, q.flags);
+    object_deref(&p->obj);
     return st;
 }
 
@@ -448,6 +524,7 @@ static const struct {
     [NTK_SVC_QUERY_INFORMATION_THREAD] = { svc_query_thread, 5 },
     [NTK_SVC_QUERY_SYSTEM_MEMORY] = { svc_system_memory, 1 },
     [NTK_SVC_QUERY_PHYSICAL_ADDRESS] = { svc_physical_address, 3 },
+    [NTK_SVC_SET_INFORMATION_PROCESS] = { svc_set_process, 4 },
 };
 
 void syscall_dispatch(struct trapframe *tf)

@@ -57,9 +57,9 @@ static void page_fault(struct trapframe *tf, bool user)
     if (tf->error & X86_PF_RSVD)
         panic_trap("reserved bit set in a user page-table entry", tf);
     ntk_status st = vm_fault(current->proc, va, access, false);
-    if (NTK_SUCCESS(st))
-        return;
-    if (st == NTK_STATUS_IN_PAGE_ERROR) /* the image page could not be read */
+    if (NTK_SUCCESS(st) || current->terminate_pending)
+        return; /* resolved, or the thread ends on its way out anyway */
+    if (st == NTK_STATUS_IN_PAGE_ERROR) /* the image or paging-file page could not be read */
         except_dispatch3(tf, st, 3, (uint64_t)access, va, (uint32_t)NTK_STATUS_DEVICE_DATA_ERROR);
     else
         except_dispatch(tf, st, 2, (uint64_t)access, va);

@@ -41,6 +41,24 @@
  * Image pages are charged to the commit limit only while they may need a
  * private frame: a private copy, or a shared page whose protection is a
  * write-copy one (charged_image_page).
+ *
+ * Paging (docs/kernel.md, "Paging") adds two not-present forms of a private
+ * page (not PROTO) that has left its working set:
+ *
+ *   COMMIT | TRANSITION | prot | frame   the frame is on the standby or
+ *                                        modified list: a touch takes it
+ *                                        back without I/O (transition fault)
+ *   COMMIT | PAGEFILE | prot | slot      the contents are in the paging file,
+ *                                        slot in bits 12-51: a touch reads
+ *                                        them back (paging-file fault)
+ *
+ * TRANSITION and PAGEFILE are bits 10 and 11, meaningful only while P and
+ * RESIDENT are clear.  A trimmed image page goes back to COMMIT | PROTO |
+ * prot: the section keeps the frame (on the standby list once no process
+ * maps it) until the frame is reused, and then reads the page again from
+ * the image file.  Every PTE that holds a frame (P or RESIDENT) has an
+ * entry in its process's working set (ws.c); a RESIDENT PTE keeps the dirty
+ * bit (6) of the valid PTE it was, as a software bit.
  */
 #include "guest/kernel/kernel.h"
 
@@ -49,7 +67,12 @@
 #define PTE_PROT_SHIFT 52
 #define PTE_PROT_MASK (0x1full << PTE_PROT_SHIFT)
 #define PTE_PROTO    (1ull << 9)  /* an image page still the section's */
+#define PTE_TRANSITION (1ull << 10) /* not present: the frame is on standby/modified */
+#define PTE_PAGEFILE (1ull << 11)   /* not present: the contents are in the paging file */
+#define PTE_ADDR     X86_PTE_ADDR_MASK
 #define GRANULE NTK_ALLOCATION_GRANULARITY
+
+struct paging_stats paging_stats;
 #define BASE_PROT(p) ((p) & 0xffu)
 #define MODIFIERS (NTK_PAGE_GUARD | NTK_PAGE_NOCACHE | NTK_PAGE_WRITECOMBINE)
 
@@ -179,7 +202,45 @@ static uint64_t pte_frame(uint64_t pte)
     return (pte & (X86_PTE_P | PTE_RESIDENT)) ? pte & X86_PTE_ADDR_MASK : 0;
 }
 
+/* The same page with a new protection: whatever holds its contents - a
+ * frame (with its accessed and dirty bits), the standby or modified list,
+ * the paging file, the section - still does. */
+static uint64_t pte_reprotect(uint64_t old, uint32_t protect)
+{
+    if (old & (X86_PTE_P | PTE_RESIDENT))
+        return make_pte(pte_frame(old), protect) | (old & (PTE_PROTO | X86_PTE_A | X86_PTE_D));
+    return (old & ~PTE_PROT_MASK) | PTE_COMMIT | prot_encode(protect);
+}
+
+/* Where a private page's PTE points while it is out of its working set. */
+static uint64_t pte_transition(uint64_t frame, uint64_t old)
+{
+    return frame | PTE_TRANSITION | (old & (PTE_COMMIT | PTE_PROT_MASK));
+}
+
+static uint64_t pte_pagefile(uint64_t slot, uint64_t old)
+{
+    return (slot << PAGE_SHIFT) | PTE_PAGEFILE | (old & (PTE_COMMIT | PTE_PROT_MASK));
+}
+
+/* The physical address of a PTE (page tables are reached through the
+ * direct map): what a frame's PFN entry records. */
+static uint64_t pte_pa(const uint64_t *pte)
+{
+    return V2P(pte);
+}
+
 /* ---- committing and decommitting pages ---------------------------------- */
+
+/* VM_COUNTERS' peaks follow the process's commit charge and reserved size. */
+static void note_peaks(struct process *p)
+{
+    if (p->commit > p->commit_peak)
+        p->commit_peak = p->commit;
+    if (p->vsize > p->vsize_peak)
+        p->vsize_peak = p->vsize;
+}
+
 
 /* The next committed page's PTE in [*va, end), skipping the stretches that
  * have no page table; *va is its address.  NULL when there is none. */
@@ -224,25 +285,45 @@ static ntk_status commit_range(struct process *p, struct vad *v, uint64_t start,
         }
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         uint64_t *pte = pmap_pte(p->pml4, va, false), old = *pte;
-        *pte = make_pte(pte_frame(old), protect);
+        *pte = pte_reprotect(old, protect);
         if (old & X86_PTE_P) /* the TLB caches present entries only */
             pmap_flush(p->pml4, va);
     }
     v->committed += fresh;
     p->commit += fresh;
+    note_peaks(p);
     return NTK_STATUS_SUCCESS;
+}
+
+/* A committed page's PTE (old) was just cleared: let its contents go -
+ * the frame (leaving the working set), the standby or modified list's
+ * frame, the paging-file slot; an image page's frame goes back to the
+ * section. */
+static void release_page(struct process *p, uint64_t va, uint64_t old)
+{
+    if (old & X86_PTE_P) /* the TLB caches present entries only */
+        pmap_flush(p->pml4, va);
+    uint64_t frame = pte_frame(old);
+    if (frame) {
+        ws_remove(p, va, frame);
+        if (old & PTE_PROTO)
+            pfn_share_drop(frame);
+        else
+            pfn_free(frame);
+    } else if (old & PTE_TRANSITION) {
+        pfn_free(old & PTE_ADDR);
+    } else if (old & PTE_PAGEFILE) {
+        pagefile_free((old & PTE_ADDR) >> PAGE_SHIFT);
+    }
 }
 
 static void decommit_range(struct process *p, struct vad *v, uint64_t start, uint64_t end)
 {
     uint64_t n = 0, *pte;
     for (uint64_t va = start; (pte = next_committed(p, &va, end)); va += PAGE_SIZE, n++) {
-        uint64_t old = *pte, frame = pte_frame(old);
+        uint64_t old = *pte;
         *pte = 0;
-        if (old & X86_PTE_P) /* the TLB caches present entries only */
-            pmap_flush(p->pml4, va);
-        if (frame && !(old & PTE_PROTO))
-            pfn_free(frame);
+        release_page(p, va, old);
     }
     v->committed -= n;
     p->commit -= n;
@@ -349,14 +430,17 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     v->type = NTK_MEM_PRIVATE;
     v->flags = vad_flags;
     vad_insert(&p->vads, v);
+    p->vsize += end - start;
     if (type & NTK_MEM_COMMIT) {
         ntk_status st = commit_range(p, v, start, end, protect);
         if (!NTK_SUCCESS(st)) {
+            p->vsize -= end - start;
             vad_remove(&p->vads, v);
             kfree(v);
             return st;
         }
     }
+    note_peaks(p);
     *base = start;
     *size = end - start;
     return NTK_STATUS_SUCCESS;
@@ -370,6 +454,7 @@ static void release_vad(struct process *p, struct vad *v)
         unmap_image(p, v);
     else
         decommit_range(p, v, v->start, v->end);
+    p->vsize -= v->end - v->start;
     vad_remove(&p->vads, v);
     kfree(v);
 }
@@ -434,7 +519,7 @@ ntk_status vm_protect(struct process *p, uint64_t *base, uint64_t *size, uint32_
     }
     for (uint64_t va = start; va < end && v->type != NTK_MEM_IMAGE; va += PAGE_SIZE) {
         uint64_t *pte = pmap_pte(p->pml4, va, false);
-        *pte = make_pte(pte_frame(*pte), protect);
+        *pte = pte_reprotect(*pte, protect);
         pmap_flush(p->pml4, va);
     }
     *base = start;
@@ -497,6 +582,7 @@ ntk_status vm_query(struct process *p, uint64_t va, struct ntk_memory_basic_info
 
 void vm_release_all(struct process *p)
 {
+    ws_clear(p); /* every page goes: no need to take them out one by one */
     while (p->vads)
         release_vad(p, p->vads);
 }
@@ -508,55 +594,95 @@ static bool charged_image_page(uint64_t pte)
     return !(pte & PTE_PROTO) || is_writecopy(prot_decode(pte));
 }
 
-/* Give the image page at va (PTE pte, shared) a private copy of its
- * contents: copy-on-write.  A write-copy protection becomes read-write. */
-static ntk_status image_copy(struct process *p, struct vad *v, uint64_t va, uint64_t *pte)
+/* The section's frame for image page va, read in if need be; from a
+ * fault, counted by how it was found. */
+static ntk_status section_frame(struct vad *v, uint64_t va, uint64_t *frame, bool fault)
 {
-    uint64_t shared = pte_frame(*pte);
-    uint32_t page = (uint32_t)((va - v->start) / PAGE_SIZE);
-    if (!shared) {
-        ntk_status st = section_page(v->section, page, &shared);
+    enum section_how how;
+    ntk_status st =
+        section_page_ex(v->section, (uint32_t)((va - v->start) / PAGE_SIZE), frame, &how);
+    if (NTK_SUCCESS(st) && fault) {
+        if (how == SECTION_READ)
+            paging_stats.faults_image++;
+        else if (how == SECTION_STANDBY)
+            paging_stats.faults_transition++;
+        else if (how == SECTION_ZERO)
+            pfn_demand_zero_faults++;
+    }
+    return st;
+}
+
+/* Give the image page at va (PTE pte, shared) a private copy of its
+ * contents: copy-on-write.  A write-copy protection becomes read-write.
+ * The page keeps its working-set entry, or gets one. */
+static ntk_status image_copy(struct process *p, struct vad *v, uint64_t va, uint64_t *pte,
+                             bool fault)
+{
+    bool resident = pte_frame(*pte) != 0;
+    if (!resident && !ws_make_room(p))
+        return NTK_STATUS_NO_MEMORY;
+    uint64_t old = *pte, shared = pte_frame(old);
+    if (!resident) {
+        ntk_status st = section_frame(v, va, &shared, fault);
         if (!NTK_SUCCESS(st))
             return st;
     }
-    uint64_t frame = pfn_alloc(USE_PRIVATE, false);
-    if (!frame)
+    uint64_t frame = mm_user_may_allocate() ? pfn_alloc(USE_PRIVATE, false) : 0;
+    if (!frame) {
+        if (!resident)
+            pfn_release_unused(shared);
         return NTK_STATUS_NO_MEMORY;
+    }
     memcpy(P2V(frame), P2V(shared), PAGE_SIZE);
-    uint64_t old = *pte;
     uint32_t protect = prot_decode(old);
     if (!is_writecopy(protect)) {   /* the loader's write: charge the copy now */
         if (!commit_charge(1)) {
             pfn_free(frame);
+            if (!resident)
+                pfn_release_unused(shared);
             return NTK_STATUS_COMMITMENT_LIMIT;
         }
         v->committed++;
         p->commit++;
+        note_peaks(p);
     }
     *pte = make_pte(frame, copied_protection(protect));
-    if (old & X86_PTE_P)
-        pmap_flush(p->pml4, va);
+    pfn_set_pte(frame, pte_pa(pte));
+    if (resident) {
+        if (old & X86_PTE_P)
+            pmap_flush(p->pml4, va);
+        pfn_share_drop(shared);
+        ws_replace(p, va, frame);
+    } else {
+        pfn_release_unused(shared);
+        ws_insert(p, va, frame);
+    }
     image_stats.cow_copies++;
     return NTK_STATUS_SUCCESS;
 }
 
 /* A fault on a page still the section's: map the shared frame (paging it
- * in if nobody has yet), or copy it for a write to a write-copy page. */
+ * in if nobody has yet, or taking it back from the standby list), or copy
+ * it for a write to a write-copy page. */
 static ntk_status image_fault(struct process *p, struct vad *v, uint64_t va, uint64_t *pte,
                               int access)
 {
     uint32_t protect = prot_decode(*pte);
     if (access == FAULT_WRITE && is_writecopy(protect))
-        return image_copy(p, v, va, pte);
+        return image_copy(p, v, va, pte, true);
     if (*pte & X86_PTE_P) {
         pmap_flush(p->pml4, va); /* present and allowed: a stale TLB entry */
         return NTK_STATUS_SUCCESS;
     }
+    if (!ws_make_room(p))
+        return NTK_STATUS_NO_MEMORY;
     uint64_t frame;
-    ntk_status st = section_page(v->section, (uint32_t)((va - v->start) / PAGE_SIZE), &frame);
+    ntk_status st = section_frame(v, va, &frame, true);
     if (!NTK_SUCCESS(st))
         return st;
     *pte = make_pte(frame, protect) | PTE_PROTO;
+    pfn_share_add(frame);
+    ws_insert(p, va, frame);
     return NTK_STATUS_SUCCESS;
 }
 
@@ -600,6 +726,8 @@ ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base)
     p->commit += charge;
     section_ref(s);
     vad_insert(&p->vads, v);
+    p->vsize += size;
+    note_peaks(p);
     for (uint32_t rva = 0; rva < size; rva += PAGE_SIZE)
         *pmap_pte(p->pml4, start + rva, false) =
             make_pte(0, pe_page_protection(info, rva)) | PTE_PROTO;
@@ -611,12 +739,9 @@ static void unmap_image(struct process *p, struct vad *v)
 {
     uint64_t *pte;
     for (uint64_t va = v->start; (pte = next_committed(p, &va, v->end)); va += PAGE_SIZE) {
-        uint64_t old = *pte, frame = pte_frame(old);
+        uint64_t old = *pte;
         *pte = 0;
-        if (old & X86_PTE_P)
-            pmap_flush(p->pml4, va);
-        if (frame && !(old & PTE_PROTO))
-            pfn_free(frame);
+        release_page(p, va, old);
     }
     p->commit -= v->committed;
     commit_release(v->committed);
@@ -641,7 +766,7 @@ static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start
             uint32_t want = !(old & PTE_PROTO) || writes_reach_section
                                 ? copied_protection(protect)
                                 : shared_protection(protect);
-            uint64_t e = make_pte(pte_frame(old), want) | (old & PTE_PROTO);
+            uint64_t e = pte_reprotect(old, want);
             if (pass == 0) {
                 delta += (int64_t)charged_image_page(e) - (int64_t)charged_image_page(old);
                 continue;
@@ -656,6 +781,7 @@ static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start
         commit_release((uint64_t)-delta);
     v->committed = (uint64_t)((int64_t)v->committed + delta);
     p->commit = (uint64_t)((int64_t)p->commit + delta);
+    note_peaks(p);
     return NTK_STATUS_SUCCESS;
 }
 
@@ -692,6 +818,47 @@ static ntk_status grow_stack(struct process *p, struct vad *v, uint64_t page)
     return NTK_STATUS_SUCCESS;
 }
 
+/* A private page that is not resident (demand-zero, in transition, or in
+ * the paging file) gets its frame back and joins the working set. */
+static ntk_status make_resident(struct process *p, uint64_t va, uint64_t *pte)
+{
+    /* Room first: growing the working set may reuse a standby frame, even
+     * this page's own (its PTE then says "paging file"), so read it after. */
+    if (!ws_make_room(p))
+        return NTK_STATUS_NO_MEMORY;
+    uint64_t e = *pte, frame;
+    if (e & PTE_TRANSITION) {
+        frame = e & PTE_ADDR;
+        if (!pfn_reclaim(frame))
+            panic("transition PTE 0x%llx: frame not on the standby or modified list",
+                  (unsigned long long)e);
+        paging_stats.faults_transition++;
+    } else {
+        bool from_pagefile = e & PTE_PAGEFILE;
+        if (!mm_user_may_allocate() || !(frame = pfn_alloc(USE_PRIVATE, !from_pagefile)))
+            return NTK_STATUS_NO_MEMORY;
+        if (from_pagefile) {
+            uint64_t slot = (e & PTE_ADDR) >> PAGE_SHIFT;
+            ntk_status st = pagefile_read(slot, frame, p, va);
+            if (!NTK_SUCCESS(st)) { /* the page stays where it is: nothing is lost */
+                pfn_free(frame);
+                paging_stats.inpage_errors++;
+                return st;
+            }
+            pfn_set_slot(frame, slot); /* a clean copy: trimmed again, no write */
+            paging_stats.faults_pagefile++;
+        } else {
+            pfn_demand_zero_faults++;
+        }
+    }
+    /* Not present before: no TLB holds it (the TLB caches present entries
+     * only), so no INVLPG is needed. */
+    *pte = make_pte(frame, prot_decode(e));
+    pfn_set_pte(frame, pte_pa(pte));
+    ws_insert(p, va, frame);
+    return NTK_STATUS_SUCCESS;
+}
+
 ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel)
 {
     (void)from_kernel;
@@ -703,10 +870,9 @@ ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel
     if (!pte || !(*pte & PTE_COMMIT))
         return NTK_STATUS_ACCESS_VIOLATION;
     uint32_t protect = prot_decode(*pte);
-    uint64_t frame = pte_frame(*pte);
     if (protect & NTK_PAGE_GUARD) {
         /* One shot: the first touch clears PAGE_GUARD and raises the exception. */
-        *pte = make_pte(frame, protect & ~NTK_PAGE_GUARD) | (*pte & PTE_PROTO);
+        *pte = pte_reprotect(*pte, protect & ~NTK_PAGE_GUARD);
         pmap_flush(p->pml4, page);
         if (v->flags & VAD_STACK)
             return grow_stack(p, v, page);
@@ -716,26 +882,27 @@ ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel
     if (!hw || (access == FAULT_WRITE && !(hw & X86_PTE_RW) && !is_writecopy(protect)) ||
         (access == FAULT_EXECUTE && (hw & X86_PTE_XD)))
         return NTK_STATUS_ACCESS_VIOLATION;
-    if (*pte & PTE_PROTO)
-        return image_fault(p, v, page, pte, access);
-    if (!(*pte & X86_PTE_P)) {
-        /* Not present: no TLB holds it (the TLB caches present entries
-         * only), so no INVLPG is needed after mapping it. */
-        if (!frame) {
-            frame = pfn_alloc(USE_PRIVATE, true);
-            if (!frame)
-                return NTK_STATUS_NO_MEMORY;
-            pfn_demand_zero_faults++;
-        }
-        *pte = make_pte(frame, protect);
-        return NTK_STATUS_SUCCESS;
+    p->ws.faults++;
+    ntk_status st;
+    if (*pte & PTE_PROTO) {
+        st = image_fault(p, v, page, pte, access);
+    } else if (*pte & X86_PTE_P) {
+        pmap_flush(p->pml4, page); /* present and allowed: a stale TLB entry */
+        st = NTK_STATUS_SUCCESS;
+    } else {
+        st = make_resident(p, page, pte);
     }
-    pmap_flush(p->pml4, page); /* present and allowed: a stale TLB entry */
-    return NTK_STATUS_SUCCESS;
+    /* Out of memory for now: wait for the balance set manager and the
+     * modified page writer, then let the access fault again. */
+    if (st == NTK_STATUS_NO_MEMORY && mm_wait_for_pages())
+        return NTK_STATUS_SUCCESS;
+    return st;
 }
 
 /* Write into committed pages of p (any protection) through the direct map:
- * the loader and the PEB/TEB set-up use it, in any address space. */
+ * the loader and the PEB/TEB set-up use it, in any address space.  A page
+ * not resident is brought in first; the write makes its paging-file copy
+ * stale (the PTE's dirty bit does not see writes through the direct map). */
 ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uint64_t len)
 {
     const uint8_t *s = src;
@@ -745,21 +912,75 @@ ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uin
         uint64_t *pte = pmap_pte(p->pml4, page, false);
         if (!pte || !(*pte & PTE_COMMIT))
             return NTK_STATUS_ACCESS_VIOLATION;
-        if (*pte & PTE_PROTO) { /* the loader writes an image page: copy-on-write */
-            ntk_status st = image_copy(p, vad_find(p->vads, page), page, pte);
-            if (!NTK_SUCCESS(st))
-                return st;
-        }
+        ntk_status st = NTK_STATUS_SUCCESS;
+        if (*pte & PTE_PROTO) /* the loader writes an image page: copy-on-write */
+            st = image_copy(p, vad_find(p->vads, page), page, pte, false);
+        else if (!pte_frame(*pte))
+            st = make_resident(p, page, pte);
+        if (st == NTK_STATUS_NO_MEMORY && mm_wait_for_pages())
+            continue;
+        if (!NTK_SUCCESS(st))
+            return st;
         uint64_t frame = pte_frame(*pte);
-        if (!frame) {
-            frame = pfn_alloc(USE_PRIVATE, true);
-            if (!frame)
-                return NTK_STATUS_NO_MEMORY;
-            *pte = make_pte(frame, prot_decode(*pte));
-            pmap_flush(p->pml4, page);
-        }
+        pfn_dirty(frame);
         memcpy((uint8_t *)P2V(frame) + off, s, n);
         va += n, s += n, len -= n;
     }
     return NTK_STATUS_SUCCESS;
+}
+
+/* ---- paging: what the working sets and the PFN database ask of PTEs ------ */
+
+uint64_t vm_resident_frame(struct process *p, uint64_t va)
+{
+    uint64_t *pte = pmap_pte(p->pml4, va, false);
+    return pte ? pte_frame(*pte) : 0;
+}
+
+/* Aging: was the page accessed since the last look?  The bit is cleared,
+ * and the TLB entry invalidated (INVLPG) - else the processor would keep
+ * using the cached translation and never set the bit again. */
+bool vm_test_clear_accessed(struct process *p, uint64_t va)
+{
+    uint64_t *pte = pmap_pte(p->pml4, va, false);
+    if (!pte || (*pte & (X86_PTE_P | X86_PTE_A)) != (X86_PTE_P | X86_PTE_A))
+        return false;
+    *pte &= ~X86_PTE_A;
+    pmap_flush(p->pml4, va);
+    return true;
+}
+
+/* Take the page at va out of p's working set (the caller removes the
+ * entry): an image page goes back to the section (its frame to the standby
+ * list once no process maps it), a private page into transition, its frame
+ * to the modified list if it was written (dirty bit) or has no paging-file
+ * copy, else to the standby list. */
+enum vm_trim vm_trim_page(struct process *p, uint64_t va)
+{
+    uint64_t *pte = pmap_pte(p->pml4, va, false);
+    uint64_t old = pte ? *pte : 0, frame = pte_frame(old);
+    if (!frame)
+        return TRIM_STALE;
+    if (pfn_kept(frame))
+        return TRIM_SKIP;
+    *pte = (old & PTE_PROTO) ? old & (PTE_COMMIT | PTE_PROTO | PTE_PROT_MASK)
+                             : pte_transition(frame, old);
+    if (old & X86_PTE_P)
+        pmap_flush(p->pml4, va);
+    if (old & PTE_PROTO)
+        pfn_share_drop(frame);
+    else
+        pfn_release(frame, (old & X86_PTE_D) != 0);
+    paging_stats.trimmed++;
+    return TRIM_DONE;
+}
+
+/* A standby frame is being reused: the PTE in transition that refers to it
+ * now records the paging-file slot holding its contents.  Not present
+ * before and after: no TLB entry to invalidate. */
+void vm_page_out(uint64_t entry_pa, uint64_t slot)
+{
+    uint64_t *pte = P2V(entry_pa);
+    KASSERT(*pte & PTE_TRANSITION);
+    *pte = pte_pagefile(slot, *pte);
 }

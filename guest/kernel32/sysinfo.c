@@ -60,8 +60,9 @@ static DWORDLONG free_virtual(void)
 
 /*
  * The counters: physical memory is the frames the kernel manages
- * (available: free and zeroed); the "page file" figures are the commit
- * limit and what is left of it, as Windows reports commit; virtual memory
+ * (available: free, zeroed and standby, as Windows counts it); the "page
+ * file" figures are the commit limit (RAM + paging file) and what is left
+ * of it, as Windows reports commit; virtual memory
  * is user space and its free part.  dwLength must be set by the caller
  * (else ERROR_INVALID_PARAMETER, as Windows).
  */
@@ -73,7 +74,7 @@ BOOL WINAPI GlobalMemoryStatusEx(LPMEMORYSTATUSEX lpBuffer)
     NTSTATUS st = NtkQuerySystemMemory(&m);
     if (!NT_SUCCESS(st))
         return k32_fail_status(st);
-    DWORDLONG avail = m.free_pages + m.zeroed_pages;
+    DWORDLONG avail = m.free_pages + m.zeroed_pages + m.standby_pages;
     lpBuffer->dwMemoryLoad = m.total_pages ? (DWORD)((m.total_pages - avail) * 100 / m.total_pages) : 0;
     lpBuffer->ullTotalPhys = m.total_pages * NTK_PAGE_SIZE;
     lpBuffer->ullAvailPhys = avail * NTK_PAGE_SIZE;

@@ -78,6 +78,8 @@ NTDLL_API NTSTATUS NTAPI NtQueryInformationThread(HANDLE Thread, ULONG Class, PV
 NTDLL_API NTSTATUS NTAPI NtkQuerySystemMemory(struct ntk_system_memory *Information);
 NTDLL_API NTSTATUS NTAPI NtkQueryPhysicalAddress(HANDLE Process, PVOID Address,
                                                  ULONG64 *PhysicalAddress);
+NTDLL_API NTSTATUS NTAPI NtSetInformationProcess(HANDLE Process, ULONG Class, PVOID Information,
+                                                 ULONG Length);
 
 /* ---- exceptions (exception.c, dispatch.S) ---- */
 

@@ -35,7 +35,8 @@
     X(NtQueryInformationProcess, NTK_SVC_QUERY_INFORMATION_PROCESS) \
     X(NtQueryInformationThread, NTK_SVC_QUERY_INFORMATION_THREAD) \
     X(NtkQuerySystemMemory, NTK_SVC_QUERY_SYSTEM_MEMORY)         \
-    X(NtkQueryPhysicalAddress, NTK_SVC_QUERY_PHYSICAL_ADDRESS)
+    X(NtkQueryPhysicalAddress, NTK_SVC_QUERY_PHYSICAL_ADDRESS)   \
+    X(NtSetInformationProcess, NTK_SVC_SET_INFORMATION_PROCESS)
 
 #define STUB(name, number)                                                       \
     void name(void);                                                             \

@@ -68,6 +68,9 @@ enum ntk_service {
                                             page maps to, plus the offset; a page that is
                                             not resident: STATUS_INVALID_ADDRESS (it is not
                                             faulted in) */
+    NTK_SVC_SET_INFORMATION_PROCESS,     /* NtSetInformationProcess(Process, Class, Info,
+                                            ULONG Length): ProcessQuotaLimits (working-set
+                                            sizes) only */
     NTK_SVC_COUNT
 };
 
@@ -81,7 +84,47 @@ enum ntk_service {
 
 /* Information classes. */
 #define NTK_PROCESS_BASIC_INFORMATION 0
+#define NTK_PROCESS_QUOTA_LIMITS      1   /* QUOTA_LIMITS or QUOTA_LIMITS_EX: working-set sizes */
+#define NTK_PROCESS_VM_COUNTERS       3   /* VM_COUNTERS or VM_COUNTERS_EX */
 #define NTK_THREAD_BASIC_INFORMATION  0
+
+/* ProcessQuotaLimits: QUOTA_LIMITS (0x30 bytes) or QUOTA_LIMITS_EX (0x58);
+ * this kernel reads and reports only the working-set sizes and Flags. */
+struct ntk_quota_limits_ex {
+    uint64_t paged_pool_limit;        /* 0x00 */
+    uint64_t non_paged_pool_limit;    /* 0x08 */
+    uint64_t minimum_working_set_size; /* 0x10 bytes */
+    uint64_t maximum_working_set_size; /* 0x18 bytes */
+    uint64_t pagefile_limit;          /* 0x20 */
+    int64_t time_limit;               /* 0x28 */
+    uint64_t working_set_limit;       /* 0x30: QUOTA_LIMITS ends here */
+    uint64_t reserved2, reserved3, reserved4;
+    uint32_t flags;                   /* 0x50 NTK_QUOTA_LIMITS_HARDWS_* */
+    uint32_t cpu_rate_limit;          /* 0x54 */
+};
+_Static_assert(sizeof(struct ntk_quota_limits_ex) == 0x58, "QUOTA_LIMITS_EX");
+#define NTK_QUOTA_LIMITS_SIZE 0x30
+#define NTK_QUOTA_LIMITS_HARDWS_MIN_ENABLE  0x1u
+#define NTK_QUOTA_LIMITS_HARDWS_MIN_DISABLE 0x2u
+#define NTK_QUOTA_LIMITS_HARDWS_MAX_ENABLE  0x4u
+#define NTK_QUOTA_LIMITS_HARDWS_MAX_DISABLE 0x8u
+
+/* ProcessVmCounters: VM_COUNTERS (0x58 bytes) or VM_COUNTERS_EX (0x60). */
+struct ntk_vm_counters_ex {
+    uint64_t peak_virtual_size;       /* 0x00 */
+    uint64_t virtual_size;            /* 0x08 bytes reserved */
+    uint32_t page_fault_count;        /* 0x10 */
+    uint32_t reserved0;
+    uint64_t peak_working_set_size;   /* 0x18 */
+    uint64_t working_set_size;        /* 0x20 */
+    uint64_t quota_peak_paged_pool_usage, quota_paged_pool_usage;
+    uint64_t quota_peak_non_paged_pool_usage, quota_non_paged_pool_usage;
+    uint64_t pagefile_usage;          /* 0x48 the process's commit charge, bytes */
+    uint64_t peak_pagefile_usage;     /* 0x50: VM_COUNTERS ends here */
+    uint64_t private_usage;           /* 0x58 */
+};
+_Static_assert(sizeof(struct ntk_vm_counters_ex) == 0x60, "VM_COUNTERS_EX");
+#define NTK_VM_COUNTERS_SIZE 0x58
 
 struct ntk_process_basic_information {
     int32_t exit_status;          /* 0x00 STATUS_PENDING while it runs */
@@ -121,6 +164,19 @@ struct ntk_system_memory {
     uint64_t image_cow_copies;    /* private copies made by writes to image pages */
     uint64_t image_pages_resident; /* frames image sections hold now (shared) */
     uint64_t image_sections;      /* image sections (files) mapped now */
+    /* Paging (docs/kernel.md, "Paging"). */
+    uint64_t standby_pages;       /* on the standby list: reusable without I/O */
+    uint64_t modified_pages;      /* on the modified list: to be written first */
+    uint64_t pagefile_pages;      /* the paging file's size, in pages (0: none) */
+    uint64_t pagefile_in_use;     /* its slots that hold a page */
+    uint64_t pagefile_reads;      /* pages read from it (page-ins) */
+    uint64_t pagefile_writes;     /* pages written to it (page-outs) */
+    uint64_t transition_faults;   /* faults resolved from the standby or modified list */
+    uint64_t pagefile_faults;     /* faults resolved by reading the paging file */
+    uint64_t image_faults;        /* faults resolved by reading an image file */
+    uint64_t working_set_pages;   /* resident pages of all processes' working sets */
+    uint64_t trimmed_pages;       /* pages removed from working sets */
+    uint64_t commit_limit_ram;    /* the part of commit_limit that is RAM */
 };
 
 /* The Process Environment Block and Thread Environment Block: the fields

@@ -64,6 +64,7 @@ typedef int32_t ntk_status;
 #define NTK_STATUS_IMAGE_NOT_AT_BASE       ((ntk_status)0x40000003) /* mapped, relocated */
 #define NTK_STATUS_IN_PAGE_ERROR           ((ntk_status)0xC0000006)
 #define NTK_STATUS_DEVICE_DATA_ERROR       ((ntk_status)0xC000009C) /* a failed disk read */
+#define NTK_STATUS_BAD_WORKING_SET_LIMIT   ((ntk_status)0xC000004C) /* working-set sizes refused */
 #define NTK_STATUS_UNABLE_TO_DELETE_SECTION ((ntk_status)0xC000001B)
 #define NTK_STATUS_INVALID_IMAGE_NOT_MZ    ((ntk_status)0xC000012F)
 #define NTK_STATUS_DLL_NOT_FOUND           ((ntk_status)0xC0000135)

@@ -231,6 +231,61 @@ def procs(mmulab, exe):
           'the second child reuses the first one\'s process ID')
 
 
+def thrash(mmulab, exe):
+    """64 MB on a 16 MB machine, twice: every page intact; the paging file's
+    reads and writes as the program saw them agree with the kernel's
+    statistics (--stats-json "guest"); a second run gives the same counts."""
+    import json
+    import os
+    import tempfile
+    runs = []
+    with tempfile.TemporaryDirectory() as d:
+        for i in (1, 2):
+            path = os.path.join(d, 'stats%d.json' % i)
+            status, out = run(mmulab, '--ram', '16M', '--stats-json', path, 'thrash')
+            runs.append((status, out, json.load(open(path))))
+    status, out, stats = runs[0]
+    guest = stats.get('guest', {})
+    pages = 64 << 20 >> 12
+    check(status == 0, 'thrash exits 0 (%d)' % status)
+    check(ints(r'^thrash: (\d+) pages written and read back, (\d+) wrong$', out) == [pages, 0],
+          'all %d pages read back as written' % pages)
+    ram = guest.get('pages_total', 0)
+    check(0 < ram < pages // 2, 'the kernel manages less than half as many pages (%d)' % ram)
+    lines = [tuple(int(x) for x in m) for m in
+             re.findall(r'^ +(\d+) MB   page-outs +(\d+)   page-ins +(\d+)   working set +(\d+) KB',
+                        out, re.M)]
+    check([l[0] for l in lines] == list(range(8, 65, 8)) * 2,
+          'progress every 8 MB, in both passes (%d lines)' % len(lines))
+    check(all(a[1] <= b[1] and a[2] <= b[2] for a, b in zip(lines, lines[1:])),
+          'page-outs and page-ins only grow')
+    outs = ints(r'^page-outs \(paging-file writes\): (\d+) in pass 1, (\d+) in pass 2$', out)
+    ins = ints(r'^page-ins \(paging-file reads\): +(\d+) in pass 1, (\d+) in pass 2$', out)
+    faults = ints(r'^faults: demand-zero (\d+), transition (\d+), paging file (\d+), image (\d+)$', out)
+    check(outs and outs[0] >= pages - ram, 'pass 1 wrote at least the pages RAM cannot hold (%s)' % outs)
+    check(ins and ins[1] >= pages - ram, 'pass 2 read them back from the paging file (%s)' % ins)
+    check(outs and ins and outs[1] < ins[1],
+          'pass 2 only reads: it writes fewer pages than it reads back (clean pages are not '
+          'written again)')
+    check(faults and pages <= faults[0] <= pages + 16,
+          'one demand-zero fault per page first touched (%s)' % faults)
+    check(faults and ins and faults[2] == sum(ins),
+          'one paging-file fault per paging-file read (%s, %s)' % (faults, ins))
+    check(guest.get('pagefile_writes', 0) >= sum(outs or [1 << 62]) and
+          guest.get('pagefile_reads', 0) >= sum(ins or [1 << 62]),
+          'the statistics count at least what the program saw')
+    check(guest.get('faults_image', 0) > 0 and guest.get('image_pageins', 0) >= guest.get('faults_image', 1),
+          'image pages were trimmed and read again from their file (%s image faults)' %
+          guest.get('faults_image'))
+    keys = ('pages_standby', 'pages_modified', 'working_set_pages', 'faults_demand_zero',
+            'faults_transition', 'faults_pagefile', 'faults_image', 'pagefile_reads',
+            'pagefile_writes', 'image_pageins')
+    check(all(k in guest for k in keys), 'the statistics carry %s' % ', '.join(keys))
+    check(runs[1][0] == status and runs[1][1] == out and runs[1][2].get('guest') == guest and
+          runs[1][2].get('instructions') == stats.get('instructions'),
+          'a second run: the same output, the same counts, the same instruction count')
+
+
 def main():
     mmulab, demo = sys.argv[1:3]
     exe = sys.argv[3] if len(sys.argv) > 3 else None
