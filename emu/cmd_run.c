@@ -15,6 +15,7 @@
 
 #include "emu/cli.h"
 #include "emu/commands.h"
+#include "emu/datavol.h"
 #include "emu/gdbtarget.h"
 #include "emu/kernel.h"
 #include "emu/log.h"
@@ -27,7 +28,7 @@
 
 enum { OPT_KERNEL = 1, OPT_RAM, OPT_DISK, OPT_DISK_RO, OPT_MAX_INSNS, OPT_TRACE, OPT_EVENTS,
        OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE, OPT_GDB, OPT_GDB_WAIT,
-       OPT_TLB, OPT_TLB_MODE, OPT_TLB_CHECK, OPT_STATS, OPT_ADD };
+       OPT_TLB, OPT_TLB_MODE, OPT_TLB_CHECK, OPT_STATS, OPT_ADD, OPT_DATA };
 
 #define MAX_ADDS 32
 
@@ -52,13 +53,15 @@ static const struct cli_option options[] = {
       "report stale TLB entries used (missing invalidations) on stderr and --events" },
     { "stats", NULL, OPT_STATS, "print the machine's and the TLB model's counters on stderr" },
     { "add", "FILE", OPT_ADD, "with PROGRAM: put FILE on its volume too (repeatable)" },
+    { "data", "FILE", OPT_DATA,
+      "attach FILE (a ustar archive) read-write as disk 2, the data volume" },
     { NULL, NULL, 0, NULL },
 };
 
 static const struct cli_command command = {
     .name = "run",
-    .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--max-insns N] [--trace FILE]\n"
-             "                  [--events FILE] [--stats-json FILE] [--cmdline TEXT]\n"
+    .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--data FILE.tar] [--max-insns N]\n"
+             "                  [--trace FILE] [--events FILE] [--stats-json FILE] [--cmdline TEXT]\n"
              "                  [--tlb SPEC [--tlb-mode fast|precise] [--tlb-check]] [--stats]\n"
              "                  [--gdb PORT [--gdb-wait]]\n"
              "       mmulab run [OPTIONS] [--add FILE]... PROGRAM [ARGS...]",
@@ -81,11 +84,16 @@ static const struct cli_command command = {
         "there is no model: QEMU's TLB caches what the walker answers.\n"
         "\n"
         "With PROGRAM (a PE or ELF file, or a program bundled into mmulab: hello,\n"
-        "vmtour, sparse, guard, dep, nullptr, share, procs), mmulab packs PROGRAM,\n"
-        "ntdll.dll, kernel32.dll and every --add FILE into a ustar volume as disk 0,\n"
-        "boots the built-in kernel with 'quiet run=PROGRAM ARGS...' and exits with\n"
-        "the program's exit status (docs/programs.md).  Options go before PROGRAM;\n"
-        "everything after it is the program's.\n"
+        "vmtour, sparse, guard, dep, nullptr, share, procs, mapview, largepages),\n"
+        "mmulab packs PROGRAM, ntdll.dll, kernel32.dll and every --add FILE into a\n"
+        "ustar volume as disk 0, boots the built-in kernel with 'quiet run=PROGRAM\n"
+        "ARGS...' and exits with the program's exit status (docs/programs.md).\n"
+        "Options go before PROGRAM; everything after it is the program's.\n"
+        "\n"
+        "--data FILE.tar attaches a ustar archive as disk 2, the data volume:\n"
+        "programs open its files by base name (CreateFileA) and map them\n"
+        "(CreateFileMappingA); what they write goes back into the archive, in\n"
+        "place, and is there when mmulab exits.\n"
         "\n"
         "Exit status: the value the guest writes to the exit port (with PROGRAM: its\n"
         "exit status if 0 to 119, else 1 and the kernel prints the status); 121\n"
@@ -98,7 +106,7 @@ static const struct cli_command command = {
 #define MAX_RAM (3ull << 30)
 
 struct run_args {
-    const char *kernel, *trace, *events, *stats, *cmdline, *console, *uart_input;
+    const char *kernel, *trace, *events, *stats, *cmdline, *console, *uart_input, *data;
     uint64_t ram, max_insns;
     bool gdb, gdb_wait;
     unsigned gdb_port;
@@ -191,6 +199,7 @@ static void parse(int argc, char **argv, struct run_args *a)
         }
         case OPT_TLB_CHECK: a->tlb_check = true; break;
         case OPT_STATS: a->print_stats = true; break;
+        case OPT_DATA: a->data = c.value; break;
         case OPT_ADD:
             if (a->program.nadds == MAX_ADDS)
                 cli_usage_error(&c, "at most %d --add files", MAX_ADDS);
@@ -210,6 +219,9 @@ static void parse(int argc, char **argv, struct run_args *a)
         cli_usage_error(&c, "--add needs a PROGRAM to run");
     if (a->program.program && a->ndisks)
         cli_usage_error(&c, "--disk cannot be used with PROGRAM: its volume is disk 0");
+    if (a->data && a->ndisks > DEV_DISK_DATA)
+        cli_usage_error(&c, "--data is disk %d: give at most %d --disk with it", DEV_DISK_DATA,
+                        DEV_DISK_DATA);
     if (a->gdb_wait && !a->gdb)
         cli_usage_error(&c, "--gdb-wait needs --gdb PORT");
     if (c.i < argc)
@@ -226,6 +238,11 @@ int cmd_run(int argc, char **argv)
 
     int status = 1;
     struct program_run prog = { 0 };
+    char dmsg[768];
+    if (a.data && !datavol_check(a.data, dmsg, sizeof dmsg)) {
+        fprintf(stderr, "mmulab run: %s\n", dmsg);
+        return 1;
+    }
     if (a.program.program) {
         char msg[768];
         enum program_status ps = program_prepare(&a.program, &prog, msg, sizeof msg);
@@ -255,6 +272,8 @@ int cmd_run(int argc, char **argv)
         cfg.disk_path[i] = a.disk[i];
         cfg.disk_read_only[i] = a.disk_ro[i];
     }
+    if (a.data)
+        cfg.disk_path[DEV_DISK_DATA] = a.data; /* read-write */
     if ((a.trace && !(cfg.trace = open_output("run", a.trace))) ||
         (a.events && !(cfg.events = open_output("run", a.events))) ||
         (a.console && !(cfg.console = open_output("run", a.console))))
