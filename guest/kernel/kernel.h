@@ -302,20 +302,33 @@ uint64_t syscall_count(void);
 
 /* ---- disk.c, volume.c, loader.c ---------------------------------------- */
 bool disk_read(unsigned disk, uint64_t lba, uint32_t count, uint64_t pa);
+bool disk_write(unsigned disk, uint64_t lba, uint32_t count, uint64_t pa);
+struct volume;              /* the system volume (disk 0) or the data volume (disk 2) */
 struct volume_file {
     char name[64];          /* base name as stored */
+    struct volume *vol;     /* the volume it is on */
     uint64_t offset;        /* of the contents in the archive (512-aligned) */
     uint64_t size;
+    uint32_t mode;          /* the archive's permission bits (no 0222: read-only) */
 };
 void volume_init(const struct boot_info *bi);
 bool volume_present(void);
-bool volume_find(const char *name, struct volume_file *f);
+struct volume *volume_data(void);           /* the data volume, or NULL */
+bool volume_writable(const struct volume *v);
+bool volume_find(const char *name, struct volume_file *f);      /* the system volume */
+bool volume_find_data(const char *name, struct volume_file *f); /* the data volume */
 bool volume_same_name(const char *a, const char *b); /* base names, any case */
-/* len bytes at off into frame pa, the rest of the page zeroed (image page-ins). */
+/* len bytes at off into frame pa, the rest of the page zeroed (page-ins). */
 ntk_status volume_read_page(const struct volume_file *f, uint64_t off, uint64_t len,
                             uint64_t pa);
+/* len bytes of frame pa to the file at off (a page of it: write-back). */
+ntk_status volume_write_page(const struct volume_file *f, uint64_t off, uint64_t len,
+                             uint64_t pa);
 ntk_status volume_read(const struct volume_file *f, uint64_t off, void *dst, uint64_t len);
+ntk_status volume_write(const struct volume_file *f, uint64_t off, const void *src,
+                        uint64_t len);
 uint64_t volume_disk_reads(void);
+void volume_counts(uint64_t *data_reads, uint64_t *data_writes);
 void volume_use_builtin(const uint8_t *image, uint64_t size);
 ntk_status loader_load(struct process *p, const struct volume_file *f);
 bool loader_is_elf(const struct volume_file *f);
