@@ -290,3 +290,62 @@ bool pfn_check(void)
         active += db[f].state == PFN_ACTIVE;
     return active == nactive && nfree + nzeroed + nactive == nmanaged;
 }
+
+/* ---- physically contiguous runs (large pages, largepage.c) ---------------- */
+
+/* Take the frames [lo, hi) off a list (singly linked: one pass over it). */
+static uint64_t unlink_range(uint32_t *head, uint64_t lo, uint64_t hi)
+{
+    uint64_t n = 0;
+    for (uint32_t *link = head; *link != NIL;) {
+        uint32_t f = *link;
+        if (f >= lo && f < hi) {
+            *link = db[f].next;
+            db[f].next = NIL;
+            n++;
+        } else {
+            link = &db[f].next;
+        }
+    }
+    return n;
+}
+
+/* The highest npages-aligned run of free or zeroed frames, or NIL: runs are
+ * taken from the top of RAM, away from the low frames the free lists hand
+ * out first, so that 4 KB allocations fragment them later. */
+static uint64_t find_run(uint64_t npages)
+{
+    for (uint64_t f = (nframes / npages) * npages; f >= npages;) {
+        uint64_t base = f - npages, g = f;
+        while (g > base && (db[g - 1].state == PFN_FREE || db[g - 1].state == PFN_ZEROED))
+            g--;
+        if (g == base)
+            return base;
+        f = g - 1 - (g - 1) % npages; /* frame g - 1 is busy: skip its run */
+    }
+    return NIL;
+}
+
+uint64_t pfn_alloc_run(uint64_t npages, enum pfn_use use)
+{
+    KASSERT(npages && !(npages & (npages - 1)));
+    uint64_t base = find_run(npages);
+    if (base == NIL)
+        return 0;
+    nfree -= unlink_range(&free_head, base, base + npages);
+    nzeroed -= unlink_range(&zeroed_head, base, base + npages);
+    for (uint64_t f = base; f < base + npages; f++) {
+        if (db[f].state == PFN_FREE)
+            zero_page(f << PAGE_SHIFT);
+        db[f].state = PFN_ACTIVE;
+        db[f].use = (uint8_t)use;
+    }
+    nactive += npages;
+    return base << PAGE_SHIFT;
+}
+
+void pfn_free_run(uint64_t pa, uint64_t npages)
+{
+    for (uint64_t i = 0; i < npages; i++)
+        pfn_free(pa + i * PAGE_SIZE);
+}

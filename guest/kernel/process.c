@@ -43,6 +43,15 @@ void *cid_lookup(uint32_t id)
     return (id & 3) || id / 4 >= MAX_CIDS ? NULL : cid_table[id / 4];
 }
 
+void process_each(void (*fn)(struct process *))
+{
+    for (uint32_t i = 1; i < MAX_CIDS; i++) {
+        struct object *o = cid_table[i];
+        if (o && o->type == OBJ_PROCESS && o != &system_process->obj)
+            fn((struct process *)o);
+    }
+}
+
 void process_init(void)
 {
     static struct process sys;
@@ -78,6 +87,7 @@ struct process *process_create(const char *name, uint32_t parent_pid, uint64_t a
     p->parent_pid = parent_pid;
     p->alloc_limit = alloc_limit;
     copy_name(p->name, name, sizeof p->name);
+    token_init_process(p);
     p->pml4 = pmap_create();
     p->pid = cid_alloc(p);
     if (!p->pml4 || !p->pid) {

@@ -1,23 +1,28 @@
 /*
- * section.c - image sections: one object per image file of the system
- * volume, shared by every process that maps the file (NT's control area and
- * segment).  It holds the parsed headers and, for each page of the image,
- * a prototype PTE: 0 while the page has not been read, else the physical
- * address of the shared frame that holds it (bit 0 set).  A view of the
- * section in a process (vm.c, vm_map_image) starts with PTEs that only say
- * "ask the section"; the first touch in any process calls section_page(),
- * which reads the page from the disk the first time (the file's sectors,
- * through the disk driver) and hands the same frame to every later caller.
+ * section.c - sections (NT's control areas and segments): one object per
+ * image file of the system volume, per open or mapped file of the data
+ * volume, and per paging-file-backed section, shared by every process that
+ * maps it.  For each page it holds a prototype PTE: 0 while the page is not
+ * in memory, else the physical address of the shared frame that holds it
+ * (bit 0, PROTO_VALID; bit 1, PROTO_MODIFIED, marks a data page that
+ * differs from its file).  A view of the section in a process (vm.c,
+ * vm_map_image, vm_map_view) starts with PTEs that only say "ask the
+ * section"; the first touch in any process calls section_page(), which
+ * brings the page in the first time - an image page read from its file
+ * (the raw data of its PE section), a data page read from its file
+ * (mapped.c), a paging-file page zeroed - and hands the same frame to every
+ * later caller.  An image section also holds the parsed headers.
  *
  * The prototype table is two-level: a directory of up to 256 frames, each
- * holding 512 prototype entries, allocated as pages are read.  A section
- * lives while views or the loader hold references; when the last goes, its
- * frames go back to the PFN database (there is no standby list to keep them
- * on: docs/kernel.md, "What Windows does differently").
+ * holding 512 prototype entries, allocated as pages come in (so a section
+ * is at most 512 MB).  A section lives while views, file and section
+ * objects or the loader hold references; when the last goes, its frames go
+ * back to the PFN database (there is no standby list to keep them on:
+ * docs/kernel.md, "What Windows does differently").
  */
 #include "guest/kernel/kernel.h"
 
-#define PROTO_VALID 1ull
+#define PROTO_FRAME(e) ((e) & ~(PAGE_SIZE - 1))
 #define PROTO_PER_PAGE (PAGE_SIZE / 8)
 #define PROTO_DIR_MAX (PE_MAX_IMAGE / PAGE_SIZE / PROTO_PER_PAGE)
 
@@ -76,6 +81,7 @@ static ntk_status section_create(const struct volume_file *f, struct section **o
         kfree(s);
         return st;
     }
+    s->kind = SECTION_IMAGE;
     s->file = *f;
     s->info = info;
     s->refs = 1;
@@ -92,7 +98,7 @@ ntk_status section_open(const char *name, struct section **out)
 {
     struct volume_file f;
     for (struct section *s = sections; s; s = s->next) /* mapped now: no volume walk */
-        if (volume_same_name(s->file.name, name)) {
+        if (s->kind == SECTION_IMAGE && volume_same_name(s->file.name, name)) {
             s->refs++;
             *out = s;
             return NTK_STATUS_SUCCESS;
@@ -102,21 +108,57 @@ ntk_status section_open(const char *name, struct section **out)
     return section_create(&f, out);
 }
 
+/* A data or paging-file section of npages (mapped.c fills in the rest). */
+struct section *section_new(enum section_kind kind, uint64_t npages)
+{
+    KASSERT(kind != SECTION_IMAGE);
+    if (npages > PROTO_DIR_MAX * PROTO_PER_PAGE)
+        return NULL;
+    struct section *s = kalloc(sizeof *s);
+    if (!s)
+        return NULL;
+    s->kind = kind;
+    s->refs = 1;
+    s->npages = (uint32_t)npages;
+    s->next = sections;
+    sections = s;
+    return s;
+}
+
+/* The data section of f if one is alive (+ref), else NULL. */
+struct section *section_find_file(const struct volume_file *f)
+{
+    for (struct section *s = sections; s; s = s->next)
+        if (s->kind == SECTION_DATA && s->file.vol == f->vol && s->file.offset == f->offset) {
+            s->refs++;
+            return s;
+        }
+    return NULL;
+}
+
 void section_ref(struct section *s)
 {
     s->refs++;
 }
 
+/* The counter of frames the section's kind holds. */
+static uint64_t *resident_count(const struct section *s)
+{
+    return s->kind == SECTION_IMAGE ? &image_stats.resident : &mapped_stats.resident;
+}
+
 static void section_destroy(struct section *s)
 {
+    if (s->kind != SECTION_IMAGE)
+        mapped_section_teardown(s);
     for (unsigned d = 0; d < PROTO_DIR_MAX && s->dir && d < s->ndir; d++) {
         if (!s->dir[d])
             continue;
         uint64_t *proto = P2V(s->dir[d]);
         for (unsigned i = 0; i < PROTO_PER_PAGE; i++)
             if (proto[i] & PROTO_VALID) {
-                pfn_free(proto[i] & ~PROTO_VALID);
-                image_stats.resident--;
+                pfn_free(PROTO_FRAME(proto[i]));
+                (*resident_count(s))--;
             }
         pfn_free(s->dir[d]);
     }
@@ -126,7 +168,8 @@ static void section_destroy(struct section *s)
     while (*pp != s)
         pp = &(*pp)->next;
     *pp = s->next;
-    image_stats.sections--;
+    if (s->kind == SECTION_IMAGE)
+        image_stats.sections--;
     kfree(s);
 }
 
@@ -138,7 +181,7 @@ void section_deref(struct section *s)
 }
 
 /* The prototype entry of page i, its table allocated if need be. */
-static uint64_t *proto_entry(struct section *s, uint32_t i)
+uint64_t *section_proto(struct section *s, uint32_t i)
 {
     if (!s->dir) {
         s->ndir = (s->npages + PROTO_PER_PAGE - 1) / PROTO_PER_PAGE;
@@ -151,16 +194,46 @@ static uint64_t *proto_entry(struct section *s, uint32_t i)
     return (uint64_t *)P2V(s->dir[d]) + i % PROTO_PER_PAGE;
 }
 
+uint64_t section_resident(const struct section *s, uint32_t i)
+{
+    if (i >= s->npages || !s->dir || !s->dir[i / PROTO_PER_PAGE])
+        return 0;
+    uint64_t e = ((const uint64_t *)P2V(s->dir[i / PROTO_PER_PAGE]))[i % PROTO_PER_PAGE];
+    return e & PROTO_VALID ? PROTO_FRAME(e) : 0;
+}
+
+/* Page i of a data (read from its file) or paging-file (zeroed) section. */
+static ntk_status page_in_mapped(struct section *s, uint32_t i, uint64_t *proto,
+                                 uint64_t *frame)
+{
+    uint64_t pa = pfn_alloc(USE_MAPPED, s->kind == SECTION_PAGEFILE);
+    if (!pa)
+        return NTK_STATUS_NO_MEMORY;
+    if (s->kind == SECTION_DATA) {
+        ntk_status st = mapped_page_in(s, i, pa);
+        if (!NTK_SUCCESS(st)) {
+            pfn_free(pa);
+            return st;
+        }
+    }
+    mapped_stats.resident++;
+    *proto = pa | PROTO_VALID;
+    *frame = pa;
+    return NTK_STATUS_SUCCESS;
+}
+
 ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame)
 {
     KASSERT(i < s->npages);
-    uint64_t *proto = proto_entry(s, i);
+    uint64_t *proto = section_proto(s, i);
     if (!proto)
         return NTK_STATUS_NO_MEMORY;
     if (*proto & PROTO_VALID) {
-        *frame = *proto & ~PROTO_VALID;
+        *frame = PROTO_FRAME(*proto);
         return NTK_STATUS_SUCCESS;
     }
+    if (s->kind != SECTION_IMAGE)
+        return page_in_mapped(s, i, proto, frame);
     uint32_t off, len;
     pe_page_source(s->info, i * (uint32_t)PAGE_SIZE, &off, &len);
     if (s->fail_page == i + 1)

@@ -41,6 +41,14 @@
  * Image pages are charged to the commit limit only while they may need a
  * private frame: a private copy, or a shared page whose protection is a
  * write-copy one (charged_image_page).
+ *
+ * A view of a data or paging-file section (MEM_MAPPED, vm_map_view; view.c
+ * does the rest) has the same PTEs, its pages counted from the VAD's
+ * first_page in the section.  A write to a shared PAGE_READWRITE page sets
+ * the PTE's dirty bit; view.c moves it to the section's prototype entry
+ * (PROTO_MODIFIED) before the page goes back to its file.  Large-page
+ * reservations (VAD_LARGE, largepage.c) have no PTEs at all: every path
+ * below hands them to largepage.c before it looks for one.
  */
 #include "guest/kernel/kernel.h"
 
@@ -294,6 +302,11 @@ static uint64_t find_top_down(struct process *p, uint64_t size, uint64_t align)
     }
 }
 
+uint64_t vm_find_room(struct process *p, uint64_t size, uint64_t align, bool top_down)
+{
+    return top_down ? find_top_down(p, size, align) : find_bottom_up(p, size, align);
+}
+
 /* ---- the services --------------------------------------------------------- */
 
 #define ALLOC_TYPES (NTK_MEM_COMMIT | NTK_MEM_RESERVE | NTK_MEM_TOP_DOWN)
@@ -302,6 +315,8 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
                        uint32_t protect, uint32_t vad_flags)
 {
     uint64_t b = *base, s = *size;
+    if (type & NTK_MEM_LARGE_PAGES)
+        return largepage_allocate(p, base, size, type, protect, NTK_LARGE_PAGE_SIZE);
     if ((type & ~ALLOC_TYPES) || !(type & (NTK_MEM_COMMIT | NTK_MEM_RESERVE)) || s == 0)
         return NTK_STATUS_INVALID_PARAMETER;
     if (!protection_valid(protect))
@@ -313,8 +328,8 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     if (!(type & NTK_MEM_RESERVE)) {
         uint64_t start = PAGE_ROUND_DOWN(b), end = PAGE_ROUND_UP(b + s);
         struct vad *v = vad_find(p->vads, start);
-        if (!v || end > v->end || v->type == NTK_MEM_IMAGE)
-            return NTK_STATUS_CONFLICTING_ADDRESSES;
+        if (!v || end > v->end || v->section || (v->flags & VAD_LARGE))
+            return NTK_STATUS_CONFLICTING_ADDRESSES; /* a view, large pages: not this way */
         ntk_status st = commit_range(p, v, start, end, protect);
         if (NTK_SUCCESS(st)) {
             *base = start;
@@ -362,12 +377,16 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     return NTK_STATUS_SUCCESS;
 }
 
-static void unmap_image(struct process *p, struct vad *v);
+#define unmap_image vm_unmap_view
 
 static void release_vad(struct process *p, struct vad *v)
 {
-    if (v->type == NTK_MEM_IMAGE)
+    if (v->type == NTK_MEM_MAPPED)
+        view_release(p, v);
+    else if (v->type == NTK_MEM_IMAGE)
         unmap_image(p, v);
+    else if (v->flags & VAD_LARGE)
+        largepage_release(p, v);
     else
         decommit_range(p, v, v->start, v->end);
     vad_remove(&p->vads, v);
@@ -384,7 +403,7 @@ ntk_status vm_free(struct process *p, uint64_t *base, uint64_t *size, uint32_t t
     struct vad *v = vad_find(p->vads, PAGE_ROUND_DOWN(b));
     if (!v)
         return NTK_STATUS_MEMORY_NOT_ALLOCATED;
-    if (v->type == NTK_MEM_IMAGE)
+    if (v->section)
         return NTK_STATUS_UNABLE_TO_DELETE_SECTION; /* a view: NtUnmapViewOfSection's job */
     if ((v->flags & VAD_SYSTEM) && !system)
         return NTK_STATUS_INVALID_PARAMETER; /* the PEB, a TEB, the machine's range */
@@ -401,6 +420,8 @@ ntk_status vm_free(struct process *p, uint64_t *base, uint64_t *size, uint32_t t
     uint64_t start = PAGE_ROUND_DOWN(b), end = s ? PAGE_ROUND_UP(b + s) : v->end;
     if (end > v->end)
         return NTK_STATUS_UNABLE_TO_FREE_VM;
+    if (v->flags & VAD_LARGE)
+        return NTK_STATUS_MEMORY_NOT_ALLOCATED; /* released whole, never decommitted (WRK) */
     decommit_range(p, v, start, end);
     *base = start;
     *size = end - start;
@@ -420,19 +441,22 @@ ntk_status vm_protect(struct process *p, uint64_t *base, uint64_t *size, uint32_
         return NTK_STATUS_INVALID_PARAMETER;
     uint64_t start = PAGE_ROUND_DOWN(b), end = PAGE_ROUND_UP(b + s);
     struct vad *v = vad_find(p->vads, start);
-    if (!v || end > v->end)
+    if (!v || end > v->end || (v->flags & VAD_LARGE)) /* large pages keep theirs (WRK) */
         return NTK_STATUS_CONFLICTING_ADDRESSES;
-    if (v->type != NTK_MEM_IMAGE && !protection_valid(protect))
+    if (!v->section && !protection_valid(protect))
         return NTK_STATUS_INVALID_PAGE_PROTECTION;
+    if (v->type == NTK_MEM_MAPPED &&
+        !section_protection_compatible(v->section_protect, BASE_PROT(protect)))
+        return NTK_STATUS_SECTION_PROTECTION;
     if (count_committed(p, start, end) != (end - start) / PAGE_SIZE)
         return NTK_STATUS_NOT_COMMITTED;
     *old = prot_decode(*pmap_pte(p->pml4, start, false));
-    if (v->type == NTK_MEM_IMAGE) {
+    if (v->section) {
         ntk_status st = protect_image(p, v, start, end, protect);
         if (!NTK_SUCCESS(st))
             return st;
     }
-    for (uint64_t va = start; va < end && v->type != NTK_MEM_IMAGE; va += PAGE_SIZE) {
+    for (uint64_t va = start; va < end && !v->section; va += PAGE_SIZE) {
         uint64_t *pte = pmap_pte(p->pml4, va, false);
         *pte = make_pte(pte_frame(*pte), protect);
         pmap_flush(p->pml4, va);
@@ -474,6 +498,11 @@ ntk_status vm_query(struct process *p, uint64_t va, struct ntk_memory_basic_info
     uint32_t state, protect;
     page_attrs(p, page, &state, &protect);
     uint64_t end = page + PAGE_SIZE;
+    if (v->flags & VAD_LARGE) { /* committed whole, one protection: no PTEs to read */
+        state = NTK_MEM_COMMIT;
+        protect = v->alloc_protect;
+        end = v->end;
+    }
     while (end < v->end) {
         if (state == NTK_MEM_RESERVE && pmap_next_table(p->pml4, end) != end) {
             uint64_t next = pmap_next_table(p->pml4, end); /* no table: all reserved */
@@ -501,7 +530,12 @@ void vm_release_all(struct process *p)
         release_vad(p, p->vads);
 }
 
-/* ---- image views ------------------------------------------------------------ */
+/* ---- views of sections (images: MEM_IMAGE; data, paging file: MEM_MAPPED) -- */
+
+uint32_t vm_view_page(const struct vad *v, uint64_t va)
+{
+    return (uint32_t)(v->first_page + (va - v->start) / PAGE_SIZE);
+}
 
 static bool charged_image_page(uint64_t pte)
 {
@@ -513,7 +547,7 @@ static bool charged_image_page(uint64_t pte)
 static ntk_status image_copy(struct process *p, struct vad *v, uint64_t va, uint64_t *pte)
 {
     uint64_t shared = pte_frame(*pte);
-    uint32_t page = (uint32_t)((va - v->start) / PAGE_SIZE);
+    uint32_t page = vm_view_page(v, va);
     if (!shared) {
         ntk_status st = section_page(v->section, page, &shared);
         if (!NTK_SUCCESS(st))
@@ -553,10 +587,36 @@ static ntk_status image_fault(struct process *p, struct vad *v, uint64_t va, uin
         return NTK_STATUS_SUCCESS;
     }
     uint64_t frame;
-    ntk_status st = section_page(v->section, (uint32_t)((va - v->start) / PAGE_SIZE), &frame);
+    ntk_status st = section_page(v->section, vm_view_page(v, va), &frame);
     if (!NTK_SUCCESS(st))
         return st;
     *pte = make_pte(frame, protect) | PTE_PROTO;
+    return NTK_STATUS_SUCCESS;
+}
+
+/* The VAD of a new view over [start, start + size), committed pages
+ * charged first and page tables made, so that a failure changes nothing. */
+static ntk_status view_vad(struct process *p, uint64_t start, uint64_t size, uint64_t charge,
+                           struct vad **out)
+{
+    struct vad *v = kalloc(sizeof *v);
+    if (!v)
+        return NTK_STATUS_INSUFFICIENT_RESOURCES;
+    if (!commit_charge(charge)) {
+        kfree(v);
+        return NTK_STATUS_COMMITMENT_LIMIT;
+    }
+    for (uint64_t va = start; va < start + size; va = (va | (X86_PAGE_2M - 1)) + 1)
+        if (!pmap_pte(p->pml4, va, true)) {
+            commit_release(charge);
+            kfree(v);
+            return NTK_STATUS_NO_MEMORY;
+        }
+    v->start = start;
+    v->end = start + size;
+    v->committed = charge;
+    p->commit += charge;
+    *out = v;
     return NTK_STATUS_SUCCESS;
 }
 
@@ -577,27 +637,14 @@ ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base)
     uint64_t charge = 0;
     for (uint32_t rva = 0; rva < size; rva += PAGE_SIZE)
         charge += is_writecopy(pe_page_protection(info, rva));
-    struct vad *v = kalloc(sizeof *v);
-    if (!v)
-        return NTK_STATUS_INSUFFICIENT_RESOURCES;
-    if (!commit_charge(charge)) {
-        kfree(v);
-        return NTK_STATUS_COMMITMENT_LIMIT;
-    }
-    for (uint64_t va = start; va < start + size; va = (va | (X86_PAGE_2M - 1)) + 1)
-        if (!pmap_pte(p->pml4, va, true)) {
-            commit_release(charge);
-            kfree(v);
-            return NTK_STATUS_NO_MEMORY;
-        }
-    v->start = start;
-    v->end = start + size;
+    struct vad *v;
+    ntk_status st = view_vad(p, start, size, charge, &v);
+    if (!NTK_SUCCESS(st))
+        return st;
     v->alloc_protect = NTK_PAGE_EXECUTE_WRITECOPY;
     v->type = NTK_MEM_IMAGE;
     v->flags = VAD_SYSTEM;
     v->section = s;
-    v->committed = charge;
-    p->commit += charge;
     section_ref(s);
     vad_insert(&p->vads, v);
     for (uint32_t rva = 0; rva < size; rva += PAGE_SIZE)
@@ -607,7 +654,50 @@ ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base)
     return done;
 }
 
-static void unmap_image(struct process *p, struct vad *v)
+/* A write-copy view is charged whole at once: every page may become a
+ * private copy (MapViewOfFile, FILE_MAP_COPY). */
+ntk_status vm_map_view(struct process *p, struct section *s, uint64_t first_page,
+                       uint64_t npages, uint32_t protect, uint32_t section_protect,
+                       uint64_t *base)
+{
+    uint64_t size = npages * PAGE_SIZE, start = *base;
+    if (start) {
+        if (start + size > USER_TOP)
+            return NTK_STATUS_INVALID_PARAMETER_3;
+        if (!vad_range_free(p->vads, start, start + size))
+            return NTK_STATUS_CONFLICTING_ADDRESSES;
+    } else if (!(start = find_bottom_up(p, size, GRANULE))) {
+        return NTK_STATUS_NO_MEMORY;
+    }
+    struct vad *v;
+    ntk_status st = view_vad(p, start, size, is_writecopy(protect) ? npages : 0, &v);
+    if (!NTK_SUCCESS(st))
+        return st;
+    v->alloc_protect = protect;
+    v->type = NTK_MEM_MAPPED;
+    v->section = s;
+    v->first_page = first_page;
+    v->section_protect = section_protect;
+    section_ref(s);
+    vad_insert(&p->vads, v);
+    for (uint64_t va = start; va < start + size; va += PAGE_SIZE)
+        *pmap_pte(p->pml4, va, false) = make_pte(0, protect) | PTE_PROTO;
+    *base = start;
+    return NTK_STATUS_SUCCESS;
+}
+
+bool vm_take_dirty(struct process *p, uint64_t va)
+{
+    uint64_t *pte = pmap_pte(p->pml4, va, false);
+    if (!pte || (*pte & (PTE_PROTO | X86_PTE_P | X86_PTE_D)) !=
+                    (PTE_PROTO | X86_PTE_P | X86_PTE_D))
+        return false;
+    *pte &= ~X86_PTE_D;
+    pmap_flush(p->pml4, va); /* a cached dirty entry would never set D again */
+    return true;
+}
+
+void vm_unmap_view(struct process *p, struct vad *v)
 {
     uint64_t *pte;
     for (uint64_t va = v->start; (pte = next_committed(p, &va, v->end)); va += PAGE_SIZE) {
@@ -624,10 +714,25 @@ static void unmap_image(struct process *p, struct vad *v)
     section_deref(v->section);
 }
 
-/* NtProtectVirtualMemory on a view: a page still shared takes read-write
- * as write-copy (its writes must not reach the section), unless its
- * section is shared writable; a private copy takes write-copy as
- * read-write.  The commit charge follows charged_image_page. */
+/* The protection a page of a view takes when asked for protect: a private
+ * copy takes write-copy as read-write; a page still shared keeps what is
+ * asked in a MEM_MAPPED view (vm_protect checked it against the section),
+ * and in an image view takes read-write as write-copy (its writes must
+ * not reach the file's frame) unless its section is shared writable. */
+static uint32_t protection_on_view(const struct vad *v, uint64_t va, uint64_t old,
+                                   uint32_t protect)
+{
+    if (!(old & PTE_PROTO))
+        return copied_protection(protect);
+    if (v->type == NTK_MEM_MAPPED)
+        return protect;
+    uint32_t sec = pe_page_protection(v->section->info, (uint32_t)(va - v->start));
+    bool writes_reach_section = (sec & (NTK_PAGE_READWRITE | NTK_PAGE_EXECUTE_READWRITE)) != 0;
+    return writes_reach_section ? copied_protection(protect) : shared_protection(protect);
+}
+
+/* NtProtectVirtualMemory on a view, page by page (protection_on_view).
+ * The commit charge follows charged_image_page. */
 static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start,
                                 uint64_t end, uint32_t protect)
 {
@@ -635,17 +740,14 @@ static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start
     for (int pass = 0; pass < 2; pass++) {
         for (uint64_t va = start; va < end; va += PAGE_SIZE) {
             uint64_t *pte = pmap_pte(p->pml4, va, false), old = *pte;
-            uint32_t sec = pe_page_protection(v->section->info, (uint32_t)(va - v->start));
-            bool writes_reach_section =
-                (sec & (NTK_PAGE_READWRITE | NTK_PAGE_EXECUTE_READWRITE)) != 0;
-            uint32_t want = !(old & PTE_PROTO) || writes_reach_section
-                                ? copied_protection(protect)
-                                : shared_protection(protect);
+            uint32_t want = protection_on_view(v, va, old, protect);
             uint64_t e = make_pte(pte_frame(old), want) | (old & PTE_PROTO);
             if (pass == 0) {
                 delta += (int64_t)charged_image_page(e) - (int64_t)charged_image_page(old);
                 continue;
             }
+            if ((old & PTE_PROTO) && (old & X86_PTE_D)) /* the new PTE drops D */
+                section_note_dirty(v->section, vm_view_page(v, va));
             *pte = e;
             pmap_flush(p->pml4, va);
         }
@@ -661,8 +763,10 @@ static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start
 
 ntk_status vm_physical_address(struct process *p, uint64_t va, uint64_t *pa)
 {
-    if (va >= USER_TOP || !vad_find(p->vads, PAGE_ROUND_DOWN(va)) ||
-        pmap_next_table(p->pml4, PAGE_ROUND_DOWN(va)) != PAGE_ROUND_DOWN(va))
+    struct vad *v = va < USER_TOP ? vad_find(p->vads, PAGE_ROUND_DOWN(va)) : NULL;
+    if (v && (v->flags & VAD_LARGE))
+        return largepage_physical(p, v, va, pa);
+    if (!v || pmap_next_table(p->pml4, PAGE_ROUND_DOWN(va)) != PAGE_ROUND_DOWN(va))
         return NTK_STATUS_INVALID_ADDRESS;
     uint64_t frame = pte_frame(*pmap_pte(p->pml4, PAGE_ROUND_DOWN(va), false));
     if (!frame)
@@ -699,6 +803,8 @@ ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel
     if (va >= USER_TOP)
         return NTK_STATUS_ACCESS_VIOLATION;
     struct vad *v = vad_find(p->vads, page);
+    if (v && (v->flags & VAD_LARGE))
+        return largepage_fault(p, v, va, access);
     uint64_t *pte = v ? pmap_pte(p->pml4, page, false) : NULL;
     if (!pte || !(*pte & PTE_COMMIT))
         return NTK_STATUS_ACCESS_VIOLATION;
@@ -742,11 +848,12 @@ ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uin
     while (len) {
         uint64_t page = PAGE_ROUND_DOWN(va), off = va - page;
         uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
-        uint64_t *pte = pmap_pte(p->pml4, page, false);
+        struct vad *v = vad_find(p->vads, page);
+        uint64_t *pte = v && !(v->flags & VAD_LARGE) ? pmap_pte(p->pml4, page, false) : NULL;
         if (!pte || !(*pte & PTE_COMMIT))
             return NTK_STATUS_ACCESS_VIOLATION;
         if (*pte & PTE_PROTO) { /* the loader writes an image page: copy-on-write */
-            ntk_status st = image_copy(p, vad_find(p->vads, page), page, pte);
+            ntk_status st = image_copy(p, v, page, pte);
             if (!NTK_SUCCESS(st))
                 return st;
         }

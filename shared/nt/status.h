@@ -83,6 +83,7 @@ typedef int32_t ntk_status;
 #define NTK_STATUS_OBJECT_NAME_INVALID     ((ntk_status)0xC0000033)
 #define NTK_STATUS_OBJECT_NAME_COLLISION   ((ntk_status)0xC0000035)
 #define NTK_STATUS_OBJECT_PATH_NOT_FOUND   ((ntk_status)0xC000003A)
+#define NTK_STATUS_OBJECT_PATH_SYNTAX_BAD  ((ntk_status)0xC000003B)
 #define NTK_STATUS_SECTION_TOO_BIG         ((ntk_status)0xC0000040)
 #define NTK_STATUS_SHARING_VIOLATION       ((ntk_status)0xC0000043)
 #define NTK_STATUS_SECTION_PROTECTION      ((ntk_status)0xC000004E)
