@@ -495,13 +495,11 @@ ntk_status vm_query(struct process *p, uint64_t va, struct ntk_memory_basic_info
         mbi->protect = NTK_PAGE_NOACCESS;
         return NTK_STATUS_SUCCESS;
     }
-    uint32_t state, protect;
-    page_attrs(p, page, &state, &protect);
-    uint64_t end = page + PAGE_SIZE;
-    if (v->flags & VAD_LARGE) { /* committed whole, one protection: no PTEs to read */
-        state = NTK_MEM_COMMIT;
-        protect = v->alloc_protect;
-        end = v->end;
+    uint32_t state = NTK_MEM_COMMIT, protect = v->alloc_protect;
+    uint64_t end = v->end; /* large pages: committed whole, one protection, no PTEs */
+    if (!(v->flags & VAD_LARGE)) {
+        page_attrs(p, page, &state, &protect);
+        end = page + PAGE_SIZE;
     }
     while (end < v->end) {
         if (state == NTK_MEM_RESERVE && pmap_next_table(p->pml4, end) != end) {
