@@ -15,6 +15,7 @@
 
 #include "emu/cli.h"
 #include "emu/commands.h"
+#include "emu/datavol.h"
 #include "emu/gdbtarget.h"
 #include "emu/kernel.h"
 #include "emu/log.h"
@@ -29,7 +30,7 @@
 enum { OPT_KERNEL = 1, OPT_RAM, OPT_DISK, OPT_DISK_RO, OPT_MAX_INSNS, OPT_TRACE, OPT_EVENTS,
        OPT_STATS_JSON, OPT_CMDLINE, OPT_UART_INPUT, OPT_CONSOLE, OPT_GDB, OPT_GDB_WAIT,
        OPT_TLB, OPT_TLB_MODE, OPT_TLB_CHECK, OPT_STATS, OPT_ADD, OPT_PAGEFILE,
-       OPT_PAGEFILE_SIZE };
+       OPT_PAGEFILE_SIZE, OPT_DATA };
 
 #define MAX_ADDS 32
 
@@ -58,13 +59,15 @@ static const struct cli_option options[] = {
       "the paging file, disk 1 (created or emptied; default: a temporary file)" },
     { "pagefile-size", "SIZE", OPT_PAGEFILE_SIZE,
       "its size in whole pages, 4K to 16G, or 0 for none (default: the RAM, at least 64M)" },
+    { "data", "FILE", OPT_DATA,
+      "attach FILE (a ustar archive) read-write as disk 2, the data volume" },
     { NULL, NULL, 0, NULL },
 };
 
 static const struct cli_command command = {
     .name = "run",
-    .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--max-insns N] [--trace FILE]\n"
-             "                  [--events FILE] [--stats-json FILE] [--cmdline TEXT]\n"
+    .usage = "[--kernel ELF] [--ram SIZE] [--disk FILE]... [--data FILE.tar] [--max-insns N]\n"
+             "                  [--trace FILE] [--events FILE] [--stats-json FILE] [--cmdline TEXT]\n"
              "                  [--pagefile FILE] [--pagefile-size SIZE]\n"
              "                  [--tlb SPEC [--tlb-mode fast|precise] [--tlb-check]] [--stats]\n"
              "                  [--gdb PORT [--gdb-wait]]\n"
@@ -88,11 +91,16 @@ static const struct cli_command command = {
         "there is no model: QEMU's TLB caches what the walker answers.\n"
         "\n"
         "With PROGRAM (a PE or ELF file, or a program bundled into mmulab: hello,\n"
-        "vmtour, sparse, guard, dep, nullptr, share, procs), mmulab packs PROGRAM,\n"
-        "ntdll.dll, kernel32.dll and every --add FILE into a ustar volume as disk 0,\n"
-        "boots the built-in kernel with 'quiet run=PROGRAM ARGS...' and exits with\n"
-        "the program's exit status (docs/programs.md).  Options go before PROGRAM;\n"
-        "everything after it is the program's.\n"
+        "vmtour, sparse, guard, dep, nullptr, share, procs, mapview, largepages),\n"
+        "mmulab packs PROGRAM, ntdll.dll, kernel32.dll and every --add FILE into a\n"
+        "ustar volume as disk 0, boots the built-in kernel with 'quiet run=PROGRAM\n"
+        "ARGS...' and exits with the program's exit status (docs/programs.md).\n"
+        "Options go before PROGRAM; everything after it is the program's.\n"
+        "\n"
+        "--data FILE.tar attaches a ustar archive as disk 2, the data volume:\n"
+        "programs open its files by base name (CreateFileA) and map them\n"
+        "(CreateFileMappingA); what they write goes back into the archive, in\n"
+        "place, and is there when mmulab exits.\n"
         "\n"
         "The paging file is disk 1 (the NT-like kernel pages to it): a temporary\n"
         "file of the RAM's size (at least 64M) unless --pagefile / --pagefile-size\n"
@@ -109,7 +117,7 @@ static const struct cli_command command = {
 #define MAX_RAM (3ull << 30)
 
 struct run_args {
-    const char *kernel, *trace, *events, *stats, *cmdline, *console, *uart_input;
+    const char *kernel, *trace, *events, *stats, *cmdline, *console, *uart_input, *data;
     uint64_t ram, max_insns;
     bool gdb, gdb_wait;
     unsigned gdb_port;
@@ -205,6 +213,7 @@ static void parse(int argc, char **argv, struct run_args *a)
         }
         case OPT_TLB_CHECK: a->tlb_check = true; break;
         case OPT_STATS: a->print_stats = true; break;
+        case OPT_DATA: a->data = c.value; break;
         case OPT_ADD:
             if (a->program.nadds == MAX_ADDS)
                 cli_usage_error(&c, "at most %d --add files", MAX_ADDS);
@@ -234,6 +243,9 @@ static void parse(int argc, char **argv, struct run_args *a)
         cli_usage_error(&c, "--add needs a PROGRAM to run");
     if (a->program.program && a->ndisks)
         cli_usage_error(&c, "--disk cannot be used with PROGRAM: its volume is disk 0");
+    if (a->data && a->ndisks > DEV_DISK_DATA)
+        cli_usage_error(&c, "--data is disk %d: give at most %d --disk with it", DEV_DISK_DATA,
+                        DEV_DISK_DATA);
     if (a->gdb_wait && !a->gdb)
         cli_usage_error(&c, "--gdb-wait needs --gdb PORT");
     if (c.i < argc)
@@ -241,7 +253,7 @@ static void parse(int argc, char **argv, struct run_args *a)
     if (a->pagefile && a->pagefile_size_given && !a->pagefile_size)
         cli_usage_error(&c, "--pagefile %s with --pagefile-size 0: a paging file of no size",
                         a->pagefile);
-    if ((a->pagefile || a->pagefile_size) && a->ndisks > PAGEFILE_DISK)
+    if ((a->pagefile || a->pagefile_size) && a->ndisks > DEV_DISK_PAGEFILE)
         cli_usage_error(&c, "--%s: disk 1 is the paging file, but --disk gave %u disks",
                         a->pagefile ? "pagefile" : "pagefile-size", a->ndisks);
     if (!a->tlb && (a->tlb_mode >= 0 || a->tlb_check))
@@ -256,6 +268,11 @@ int cmd_run(int argc, char **argv)
 
     int status = 1;
     struct program_run prog = { 0 };
+    char dmsg[768];
+    if (a.data && !datavol_check(a.data, dmsg, sizeof dmsg)) {
+        fprintf(stderr, "mmulab run: %s\n", dmsg);
+        return 1;
+    }
     if (a.program.program) {
         char msg[768];
         enum program_status ps = program_prepare(&a.program, &prog, msg, sizeof msg);
@@ -287,16 +304,18 @@ int cmd_run(int argc, char **argv)
     }
     char pagefile[512], err[512];
     bool pagefile_temp = false;
-    if (a.pagefile || (a.pagefile_size_given ? a.pagefile_size != 0 : a.ndisks <= PAGEFILE_DISK)) {
+    if (a.pagefile || (a.pagefile_size_given ? a.pagefile_size != 0 : a.ndisks <= DEV_DISK_PAGEFILE)) {
         uint64_t size = a.pagefile_size_given ? a.pagefile_size : pagefile_default_size(a.ram);
         if (!pagefile_create(a.pagefile, size, pagefile, sizeof pagefile, &pagefile_temp, err,
                              sizeof err)) {
             fprintf(stderr, "mmulab run: %s\n", err);
             goto out;
         }
-        cfg.disk_path[PAGEFILE_DISK] = pagefile;
-        cfg.disk_read_only[PAGEFILE_DISK] = false;
+        cfg.disk_path[DEV_DISK_PAGEFILE] = pagefile;
+        cfg.disk_read_only[DEV_DISK_PAGEFILE] = false;
     }
+    if (a.data)
+        cfg.disk_path[DEV_DISK_DATA] = a.data; /* read-write */
     if ((a.trace && !(cfg.trace = open_output("run", a.trace))) ||
         (a.events && !(cfg.events = open_output("run", a.events))) ||
         (a.console && !(cfg.console = open_output("run", a.console))))

@@ -100,10 +100,16 @@ struct disk {
 };
 
 #define MAX_MARKS 16
+/* The TLB model's counters at a mark (emu/tlbphase.c), if there is a model. */
+struct mark_tlb {
+    bool taken;
+    uint64_t instructions, accesses, l1_hits, l2_hits, walks, walk_reads;
+};
 struct mark {
     uint32_t id;
     uint64_t host_ns;          /* CPU time of the host thread (CLOCK_THREAD_CPUTIME_ID) */
     uint64_t vtime;            /* virtual time at the OUT */
+    struct mark_tlb tlb;
 };
 
 struct machine_stats {

@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGEFILE_DISK 1
 #define PAGEFILE_MIN_DEFAULT (64ull << 20) /* the default: the RAM size, at least this */
 #define PAGEFILE_MAX (16ull << 30)         /* the kernel's largest (pagefile.c) */
 #define PAGEFILE_UNIT 4096ull              /* a slot: one page */

@@ -55,8 +55,10 @@ void machine_print_stats(struct machine *m, FILE *out)
                  ", A/D writes %" PRIu64 "\n",
             m->vt.now, m->vt.nblocks, s->fills, s->fill_faults, ms->walks, ms->entry_reads,
             ms->ad_writes);
-    if (m->tlbm)
+    if (m->tlbm) {
         tlbm_print_stats(m, out);
+        tlbphase_print(m, out);
+    }
     gueststats_print(m, out);
 }
 
@@ -99,6 +101,7 @@ void machine_stats_json(struct machine *m, FILE *out, double wall)
     if (m->tlbm) {
         fputs(",\n  \"tlb\": ", out);
         tlbm_print_json(m, out);
+        tlbphase_json(m, out);
     }
     gueststats_json(m, out);
     fputs("\n}\n", out);

@@ -145,6 +145,13 @@ void tlbm_regs_changed(struct machine *m, const struct mmu_regs *old, const stru
 
 /* Statistics at exit. */
 void tlbm_print_stats(struct machine *m, FILE *out);
+
+/* tlbphase.c: the model's counters at each guest mark, and side by side
+ * between marks (--stats; --stats-json "tlb_phases"). */
+struct mark;
+void tlbphase_mark(struct machine *m, struct mark *k);
+void tlbphase_print(struct machine *m, FILE *out);
+void tlbphase_json(struct machine *m, FILE *out);
 void tlbm_print_json(struct machine *m, FILE *out);
 
 /* precise.c */

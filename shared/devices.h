@@ -92,8 +92,13 @@ _Static_assert(sizeof(struct dev_stats_table) <= 4096, "the statistics table fit
 #define VTIME_APIC_HZ 100000000ull
 
 /* ---- Block devices: DMA to guest-physical memory, polled ----------------- */
-/* Disk n (0..DEV_DISK_MAX-1) has 32-bit registers at DEV_DISK_PORT(n) + offset. */
+/* Disk n (0..DEV_DISK_MAX-1) has 32-bit registers at DEV_DISK_PORT(n) + offset.
+ * The NT-like kernel's disks: 0 the system volume, 1 the paging file, 2 the
+ * data volume (`mmulab run --data FILE`: files the programs open). */
 #define DEV_DISK_MAX 4
+#define DEV_DISK_SYSTEM 0
+#define DEV_DISK_PAGEFILE 1
+#define DEV_DISK_DATA 2
 #define DEV_DISK_PORT(n) (0x500 + 0x40 * (n))
 #define DISK_CMD        0x00  /* write: start a command (DISK_CMD_*); it completes at once */
 #define DISK_STATUS     0x04  /* read: DISK_ST_* of the last command */

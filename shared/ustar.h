@@ -398,4 +398,12 @@ static inline int ustar_find(const void *image, uint64_t size, const char *name,
  * mmulab refuses a larger one before boot (emu/program.c). */
 #define USTAR_VOLUME_MAX (64ull << 20)
 
+/* The data volume (disk DEV_DISK_DATA, `mmulab run --data FILE`): a ustar
+ * archive whose regular files the guest opens by base name and rewrites in
+ * place (they keep their sizes).  The kernel maps the pages holding its
+ * headers (guest/kernel/volume.c), so it has a size limit too, checked by
+ * mmulab before boot (emu/datavol.c), and so has a file's base name. */
+#define USTAR_DATA_VOLUME_MAX (4ull << 30)
+#define USTAR_DATA_NAME_MAX   63u
+
 #endif

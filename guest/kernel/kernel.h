@@ -16,7 +16,9 @@
 #include "shared/bootinfo.h"
 #include "guest/kernel/pe.h"
 #include "shared/nt/exception.h"
+#include "shared/nt/file.h"
 #include "shared/nt/memory.h"
+#include "shared/nt/token.h"
 #include "shared/nt/services.h"
 #include "shared/nt/status.h"
 
@@ -59,7 +61,8 @@ struct trapframe {
 struct thread;
 
 /* A waitable object's header (NT's DISPATCHER_HEADER). */
-enum object_type { OBJ_PROCESS = 1, OBJ_THREAD = 2, OBJ_EVENT = 3 /* the kernel's own, no handles */ };
+enum object_type { OBJ_PROCESS = 1, OBJ_THREAD = 2, OBJ_FILE = 3, OBJ_SECTION = 4,
+                   OBJ_TOKEN = 5, OBJ_EVENT = 6 /* the kernel's own, no handles */ };
 struct object {
     enum object_type type;
     uint32_t refs;          /* handles + kernel references */
@@ -69,9 +72,12 @@ struct object {
 
 struct section;
 
-/* A virtual address descriptor: one reservation, or one view of an image. */
+/* A virtual address descriptor: one reservation, or one view of a section
+ * (an image, MEM_IMAGE, or a data or paging-file section, MEM_MAPPED). */
 #define VAD_SYSTEM 0x1u     /* placed by the system (PEB, TEB, machine range): no free */
 #define VAD_STACK 0x2u      /* a thread's stack */
+#define VAD_LARGE 0x4u      /* MEM_LARGE_PAGES: 2 MB pages (largepage.c), no PTEs */
+#define VAD_HUGE 0x8u       /* with VAD_LARGE: 1 GB pages */
 struct vad {
     struct vad *left, *right, *parent;
     int height;
@@ -81,7 +87,9 @@ struct vad {
     uint32_t flags;             /* VAD_* */
     uint64_t committed;         /* pages committed: this VAD's commit charge */
     uint64_t teb;               /* VAD_STACK: the owner's TEB (its StackLimit moves) */
-    struct section *section;    /* MEM_IMAGE: the image section (a reference) */
+    struct section *section;    /* a view: its section (a reference) */
+    uint64_t first_page;        /* MEM_MAPPED: the section page at start */
+    uint32_t section_protect;   /* MEM_MAPPED: the section object's protection */
 };
 
 /* A process's working set (ws.c): the virtual pages it has resident. */
@@ -97,6 +105,7 @@ struct ws {
 };
 
 #define MAX_HANDLES 256
+#define ACCESS_ALL 0xffffffffu  /* a handle the kernel made for the object's creator */
 struct process {
     struct object obj;
     uint32_t pid, parent_pid;
@@ -116,6 +125,9 @@ struct process {
     struct ws ws;               /* resident pages (ws.c) */
     uint64_t commit_peak;       /* largest commit so far, pages (VM_COUNTERS) */
     uint64_t vsize, vsize_peak; /* bytes reserved now and at most (VM_COUNTERS) */
+    uint32_t access[MAX_HANDLES];        /* what each handle grants (ACCESS_MASK) */
+    uint64_t privileges;        /* the token's: bit n = the privilege of LUID n held */
+    uint64_t privileges_enabled;
 };
 
 #define IMAGE_FLAG_PE 0x1u
@@ -171,7 +183,7 @@ uint64_t pool_bytes_in_use(void);
 /* ---- pfn.c: the PFN database -------------------------------------------- */
 enum pfn_state { PFN_FREE, PFN_ZEROED, PFN_ACTIVE, PFN_RESERVED, PFN_STANDBY, PFN_MODIFIED };
 enum pfn_use { USE_NONE, USE_KERNEL, USE_PAGE_TABLE, USE_PRIVATE, USE_POOL, USE_STACK,
-               USE_VOLUME, USE_IMAGE };
+               USE_VOLUME, USE_IMAGE, USE_MAPPED, USE_LARGE };
 void pfn_early_init(const struct boot_info *bi);
 void pfn_init(const struct boot_info *bi);
 void zero_page(uint64_t pa);
@@ -185,6 +197,11 @@ bool commit_charge(uint64_t pages);         /* false: the commit limit would be 
 void commit_release(uint64_t pages);
 void zero_page_thread(void *arg);
 bool pfn_check(void);                       /* invariants of the lists (self-test) */
+/* npages physically contiguous frames aligned to npages (a power of two)
+ * from the free and zeroed lists, zeroed, active with use: the first one's
+ * physical address, or 0 when no such run is free. */
+uint64_t pfn_alloc_run(uint64_t npages, enum pfn_use use);
+void pfn_free_run(uint64_t pa, uint64_t npages);
 extern uint64_t pfn_demand_zero_faults;
 /* Pageable frames (docs/kernel.md, "Paging"): the entry that refers to a
  * frame (a PTE, or an image section's prototype entry), its paging-file
@@ -268,7 +285,7 @@ void mpw_wake(void);
 
 /* Page faults by kind and paging activity (vm.c, ws.c): the statistics. */
 struct paging_stats {
-    uint64_t faults_transition, faults_pagefile, faults_image;
+    uint64_t faults_transition, faults_pagefile, faults_image, faults_mapped;
     uint64_t trimmed, balance_runs, inpage_errors;
 };
 extern struct paging_stats paging_stats;
@@ -289,6 +306,10 @@ void pmap_flush(uint64_t pml4, uint64_t va);  /* invalidate va if pml4 is live *
 void pmap_kmap(uint64_t va, uint64_t pa, uint64_t flags); /* kernel half, 4 KB */
 void pmap_kunmap(uint64_t va);
 uint64_t pmap_current(void);
+/* A 2 MB (level 2) or 1 GB (level 3) page at va -> pa in a user address
+ * space; the empty tables it replaces are freed.  false: out of memory. */
+bool pmap_map_large(uint64_t pml4, uint64_t va, uint64_t pa, int level, uint64_t flags);
+uint64_t *pmap_large_entry(uint64_t pml4, uint64_t va, int level); /* or NULL */
 extern uint64_t kernel_pml4;
 
 /* ---- vad.c: AVL tree of VADs -------------------------------------------- */
@@ -317,6 +338,16 @@ enum { FAULT_READ = 0, FAULT_WRITE = 1, FAULT_EXECUTE = 8 };
 ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel);
 ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uint64_t len);
 ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base);
+void vm_reserved(struct process *p, const struct vad *v); /* v joined p's tree: VM_COUNTERS */
+/* A MEM_MAPPED view: npages of s from first_page, every PTE "ask the
+ * section" with protect; *base 0 (the lowest free 64 KB-aligned range) or
+ * a free 64 KB-aligned address.  vm_unmap_view takes any view down. */
+ntk_status vm_map_view(struct process *p, struct section *s, uint64_t first_page,
+                       uint64_t npages, uint32_t protect, uint32_t section_protect,
+                       uint64_t *base);
+void vm_unmap_view(struct process *p, struct vad *v);
+bool vm_take_dirty(struct process *p, uint64_t va); /* a shared page's D bit, cleared */
+uint32_t vm_view_page(const struct vad *v, uint64_t va); /* the section page at va */
 ntk_status vm_physical_address(struct process *p, uint64_t va, uint64_t *pa);
 /* Paging (the working sets, the PFN database): the PTE side. */
 enum vm_trim { TRIM_DONE, TRIM_SKIP, TRIM_STALE };
@@ -325,6 +356,9 @@ bool vm_test_clear_accessed(struct process *p, uint64_t va);
 uint64_t vm_resident_frame(struct process *p, uint64_t va);
 void vm_page_out(uint64_t entry_pa, uint64_t slot); /* a standby page was reused */
 bool protection_valid(uint32_t protect);
+/* The lowest (highest) free range of size aligned to align below p's
+ * allocation limit, or 0. */
+uint64_t vm_find_room(struct process *p, uint64_t size, uint64_t align, bool top_down);
 uint64_t protection_pte_bits(uint32_t protect);
 
 /* ---- usercopy.S --------------------------------------------------------- */
@@ -382,7 +416,15 @@ struct process *process_next(uint32_t *cursor);
 void object_ref(struct object *o);
 void object_deref(struct object *o);
 void object_signal(struct object *o);
-ntk_status handle_create(struct process *p, struct object *o, uint64_t *h);
+ntk_status handle_create(struct process *p, struct object *o, uint64_t *h); /* ACCESS_ALL */
+ntk_status handle_create_access(struct process *p, struct object *o, uint32_t access,
+                                uint64_t *h);
+/* The object behind h, +ref: STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH
+ * (type 0: any), or STATUS_ACCESS_DENIED if the handle lacks part of access. */
+ntk_status handle_reference(struct process *p, uint64_t h, enum object_type type,
+                            uint32_t access, struct object **out);
+/* GENERIC_* bits of access turned into the object type's own rights. */
+uint32_t access_map_generic(enum object_type type, uint32_t access);
 ntk_status handle_close(struct process *p, uint64_t h);
 void handle_close_all(struct process *p);
 struct object *handle_get(struct process *p, uint64_t h, enum object_type type); /* +ref */
@@ -412,35 +454,62 @@ uint64_t syscall_count(void);
 /* ---- disk.c, volume.c, loader.c ---------------------------------------- */
 bool disk_read(unsigned disk, uint64_t lba, uint32_t count, uint64_t pa);
 bool disk_write(unsigned disk, uint64_t lba, uint32_t count, uint64_t pa);
+struct volume;              /* the system volume (disk 0) or the data volume (disk 2) */
 struct volume_file {
     char name[64];          /* base name as stored */
+    struct volume *vol;     /* the volume it is on */
     uint64_t offset;        /* of the contents in the archive (512-aligned) */
     uint64_t size;
+    uint32_t mode;          /* the archive's permission bits (no 0222: read-only) */
 };
 void volume_init(const struct boot_info *bi);
 bool volume_present(void);
-bool volume_find(const char *name, struct volume_file *f);
+struct volume *volume_data(void);           /* the data volume, or NULL */
+bool volume_writable(const struct volume *v);
+bool volume_find(const char *name, struct volume_file *f);      /* the system volume */
+bool volume_find_data(const char *name, struct volume_file *f); /* the data volume */
 bool volume_same_name(const char *a, const char *b); /* base names, any case */
-/* len bytes at off into frame pa, the rest of the page zeroed (image page-ins). */
+/* len bytes at off into frame pa, the rest of the page zeroed (page-ins). */
 ntk_status volume_read_page(const struct volume_file *f, uint64_t off, uint64_t len,
                             uint64_t pa);
+/* len bytes of frame pa to the file at off (a page of it: write-back). */
+ntk_status volume_write_page(const struct volume_file *f, uint64_t off, uint64_t len,
+                             uint64_t pa);
 ntk_status volume_read(const struct volume_file *f, uint64_t off, void *dst, uint64_t len);
+ntk_status volume_write(const struct volume_file *f, uint64_t off, const void *src,
+                        uint64_t len);
 uint64_t volume_disk_reads(void);
+void volume_counts(uint64_t *data_reads, uint64_t *data_writes);
 void volume_use_builtin(const uint8_t *image, uint64_t size);
 ntk_status loader_load(struct process *p, const struct volume_file *f);
 bool loader_is_elf(const struct volume_file *f);
 
-/* ---- section.c: image sections (shared pages of image files) ------------ */
+/* ---- section.c: sections (NT's control areas) ---------------------------- */
+/* One per image file (SECTION_IMAGE), per data-volume file that is open or
+ * mapped (SECTION_DATA: also the file's shared state, NT's FCB), per
+ * paging-file-backed section (SECTION_PAGEFILE).  Each page has a prototype
+ * entry: 0 not in memory; frame | PROTO_VALID resident in a shared frame,
+ * | PROTO_MODIFIED when it differs from the file (data sections). */
+enum section_kind { SECTION_IMAGE, SECTION_DATA, SECTION_PAGEFILE };
+#define PROTO_VALID 1ull
+#define PROTO_MODIFIED 2ull
+struct share_access {           /* a data file's open file objects (IoCheckShareAccess) */
+    uint32_t opens, readers, writers, shared_read, shared_write;
+};
 struct section {
     struct section *next;
-    struct volume_file file;
-    uint32_t refs;              /* views + the loader's */
-    struct pe_info *info;       /* the checked headers */
-    uint32_t npages;            /* SizeOfImage / 4 KB */
+    enum section_kind kind;
+    struct volume_file file;    /* image, data: the file */
+    uint32_t refs;              /* views, file and section objects, the loader */
+    struct pe_info *info;       /* image: the checked headers */
+    uint32_t npages;            /* pages with prototype entries */
     uint32_t ndir;
     uint64_t *dir;              /* frames of prototype entries (512 each) */
     uint32_t fail_page;         /* fault injection: page + 1 (pageinfail=FILE:RVA) */
     bool tables_checked;        /* relocations and exports: checked once */
+    uint64_t size;              /* data: the file's bytes; paging file: the section's */
+    uint64_t charge;            /* paging file: pages charged to the commit limit */
+    struct share_access share;  /* data */
 };
 struct image_stats {
     uint64_t page_ins, cow_copies, resident, sections;
@@ -449,18 +518,106 @@ struct section_reader {         /* ctx of section_read */
     struct section *section;
     ntk_status status;          /* why a read failed */
 };
-ntk_status section_open(const char *name, struct section **out);
+ntk_status section_open(const char *name, struct section **out); /* an image */
+struct section *section_new(enum section_kind kind, uint64_t npages); /* refs 1, or NULL */
+struct section *section_find_file(const struct volume_file *f); /* a data section, +ref */
 void section_ref(struct section *s);
 void section_deref(struct section *s);
 ntk_status section_page(struct section *s, uint32_t page, uint64_t *frame);
 /* How section_page_ex found the page. */
-enum section_how { SECTION_RESIDENT, SECTION_STANDBY, SECTION_READ, SECTION_ZERO };
+enum section_how {
+    SECTION_RESIDENT,   /* in memory, mapped or kept */
+    SECTION_STANDBY,    /* taken back from the standby list */
+    SECTION_READ,       /* read from its image file */
+    SECTION_FILE,       /* read from its data file */
+    SECTION_ZERO,       /* zero-filled (bss of an image, a paging-file section) */
+};
 ntk_status section_page_ex(struct section *s, uint32_t page, uint64_t *frame,
                            enum section_how *how);
 void section_discard(uint64_t entry_pa);    /* a standby image frame was reused */
+uint64_t *section_proto(struct section *s, uint32_t page); /* NULL: no memory */
+uint64_t section_resident(const struct section *s, uint32_t page); /* its frame, or 0 */
 bool section_read(void *ctx, uint32_t rva, void *dst, uint32_t len);
 void section_report(const struct section *s, const struct pe_error *e);
 extern struct image_stats image_stats;
+
+/* ---- mapped.c: data and paging-file sections, section objects ------------ */
+struct section_object {         /* OBJ_SECTION: what a section handle names */
+    struct object obj;
+    struct section *s;          /* the control area (a reference) */
+    uint64_t size;              /* MaximumSize, bytes */
+    uint32_t protect;           /* SectionPageProtection */
+    struct section_object *next_named;
+    char name[NTK_OBJECT_NAME_MAX + 1]; /* after "\BaseNamedObjects\"; "" unnamed */
+};
+struct mapped_stats {
+    uint64_t page_ins, page_writes, resident, sections;
+};
+extern struct mapped_stats mapped_stats;
+ntk_status data_section_get(const struct volume_file *f, struct section **out); /* +ref */
+ntk_status mapped_page_in(struct section *s, uint32_t page, uint64_t pa);
+void section_note_dirty(struct section *s, uint32_t page); /* a view wrote it */
+ntk_status section_write_back(struct section *s, uint32_t first, uint32_t count);
+void mapped_section_teardown(struct section *s);
+void section_object_destroy(struct section_object *so);
+bool section_protection_compatible(uint32_t section_protect, uint32_t view_protect);
+ntk_status svc_create_section(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_open_section(struct trapframe *tf, const uint64_t *a);
+
+/* ---- view.c: views of sections in address spaces (MEM_MAPPED) ------------ */
+void view_release(struct process *p, struct vad *v); /* write back, then unmap */
+void view_flush_all(void);      /* every dirty view page of every process to its file */
+ntk_status svc_map_view(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_unmap_view(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_flush_virtual_memory(struct trapframe *tf, const uint64_t *a);
+
+/* ---- file.c: file objects on the data volume ----------------------------- */
+struct file {                   /* OBJ_FILE (NT's FILE_OBJECT) */
+    struct object obj;
+    struct section *s;          /* the file's data section: its pages, its share state */
+    uint32_t access;            /* granted: NTK_FILE_* rights */
+    uint32_t share;             /* NTK_FILE_SHARE_* */
+    uint64_t position;          /* the file pointer */
+};
+void file_destroy(struct file *f);
+ntk_status svc_create_file(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_open_file(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_read_file(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_write_file(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_query_information_file(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_set_information_file(struct trapframe *tf, const uint64_t *a);
+
+/* ---- objname.c: names of objects from user OBJECT_ATTRIBUTES ------------- */
+struct object_name {
+    char text[NTK_OBJECT_NAME_MAX + 1]; /* ASCII; "" when there is none */
+    uint32_t attributes;                 /* NTK_OBJ_* */
+};
+ntk_status object_name_get(uint64_t uattr, bool required, struct object_name *out);
+
+/* ---- token.c: privileges ------------------------------------------------- */
+struct token {                  /* OBJ_TOKEN: a process's token (its privileges) */
+    struct object obj;
+    struct process *proc;       /* a reference */
+};
+void token_destroy(struct token *t);
+void token_init_process(struct process *p);
+bool privilege_enabled(const struct process *p, unsigned luid);
+ntk_status svc_open_process_token(struct trapframe *tf, const uint64_t *a);
+ntk_status svc_adjust_privileges(struct trapframe *tf, const uint64_t *a);
+
+/* ---- largepage.c: MEM_LARGE_PAGES (2 MB and 1 GB pages) ------------------- */
+ntk_status largepage_allocate(struct process *p, uint64_t *base, uint64_t *size,
+                              uint32_t type, uint32_t protect, uint64_t page_size);
+void largepage_release(struct process *p, struct vad *v);
+ntk_status largepage_fault(struct process *p, struct vad *v, uint64_t va, int access);
+ntk_status largepage_physical(struct process *p, struct vad *v, uint64_t va, uint64_t *pa);
+uint64_t largepage_count(void);  /* 2 MB pages allocated now */
+ntk_status svc_allocate_ex(struct trapframe *tf, const uint64_t *a);
+
+/* ---- syscall.c: helpers for the services of other files ------------------- */
+struct process *process_arg(uint64_t h);    /* the process a handle names (+ref), or NULL */
+ntk_status get_u64(uint64_t uva, uint64_t *v);
+ntk_status put_u64(uint64_t uva, uint64_t v);
 
 /* ---- image.c: the PE loader --------------------------------------------- */
 struct process_args {           /* NtkCreateProcess / run= */

@@ -57,6 +57,7 @@ bool cmdline_get(const char *key, char *out, size_t outlen)
 
 void kernel_finish(int status)
 {
+    view_flush_all(); /* what views wrote reaches the data volume before the machine stops */
     stats_publish();
     machine_exit((uint32_t)status);
 }

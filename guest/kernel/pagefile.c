@@ -19,7 +19,6 @@
 #include "guest/kernel/kernel.h"
 #include "shared/devices.h"
 
-#define PAGEFILE_DISK 1
 #define SECTORS_PER_SLOT (PAGE_SIZE / DISK_SECTOR_SIZE)
 #define BITS_PER_MAP_PAGE (PAGE_SIZE * 8)
 #define WORDS_PER_MAP_PAGE (PAGE_SIZE / 8)
@@ -60,8 +59,8 @@ static void parse_injection(void)
 void pagefile_init(const struct boot_info *bi)
 {
     parse_injection();
-    const struct boot_disk *d = &bi->disk[PAGEFILE_DISK];
-    if (bi->ndisks <= PAGEFILE_DISK || !d->present)
+    const struct boot_disk *d = &bi->disk[DEV_DISK_PAGEFILE];
+    if (bi->ndisks <= DEV_DISK_PAGEFILE || !d->present)
         return;
     bool quiet = cmdline_get("quiet", NULL, 0);
     if (d->read_only) {
@@ -143,7 +142,7 @@ ntk_status pagefile_read(uint64_t slot, uint64_t pa, const struct process *p, ui
         lba = pf.disk_sectors; /* past the end: the disk answers with an error */
     }
     pf.reads++;
-    if (!disk_read(PAGEFILE_DISK, lba, SECTORS_PER_SLOT, pa)) {
+    if (!disk_read(DEV_DISK_PAGEFILE, lba, SECTORS_PER_SLOT, pa)) {
         pf.read_errors++;
         return NTK_STATUS_IN_PAGE_ERROR;
     }
@@ -153,7 +152,7 @@ ntk_status pagefile_read(uint64_t slot, uint64_t pa, const struct process *p, ui
 bool pagefile_write(uint64_t slot, uint64_t pa)
 {
     pf.writes++;
-    return disk_write(PAGEFILE_DISK, slot * SECTORS_PER_SLOT, SECTORS_PER_SLOT, pa);
+    return disk_write(DEV_DISK_PAGEFILE, slot * SECTORS_PER_SLOT, SECTORS_PER_SLOT, pa);
 }
 
 void pagefile_counts(struct pagefile_stats *s)

@@ -243,12 +243,11 @@ uint64_t pfn_modified_count(void)
 
 /* ---- allocation ------------------------------------------------------------ */
 
-/* The oldest standby page, for reuse: whoever still refers to it learns
+/* Standby page f, for reuse: whoever still refers to it learns
  * where its contents are now - the paging-file slot (a private page) or
  * nowhere but the image file (an image page). */
-static uint64_t repurpose(void)
+static void repurpose(uint64_t f)
 {
-    uint64_t f = standby_list.head;
     unlink(&standby_list, f);
     if (db[f].use == USE_IMAGE) {
         section_discard(db[f].entry);
@@ -257,7 +256,6 @@ static uint64_t repurpose(void)
         vm_page_out(db[f].entry, db[f].slot - 1); /* the slot is the PTE's now */
     }
     db[f].slot = 0;
-    return f;
 }
 
 uint64_t pfn_alloc(enum pfn_use use, bool zeroed)
@@ -272,7 +270,8 @@ uint64_t pfn_alloc(enum pfn_use use, bool zeroed)
         unlink(l, f);
         clean = l == &zeroed_list;
     } else if (standby_list.count) {
-        f = repurpose();
+        f = standby_list.head;
+        repurpose(f);
     } else {
         return 0;
     }
@@ -488,6 +487,12 @@ void pfn_counts(struct ntk_system_memory *m)
         .working_set_pages = ws_total_pages(),
         .trimmed_pages = paging_stats.trimmed,
         .commit_limit_ram = commit_limit - pagefile_part,
+        .mapped_page_ins = mapped_stats.page_ins,
+        .mapped_page_writes = mapped_stats.page_writes,
+        .mapped_pages_resident = mapped_stats.resident,
+        .mapped_sections = mapped_stats.sections,
+        .large_pages = largepage_count(),
+        .mapped_faults = paging_stats.faults_mapped,
     };
 }
 
@@ -585,4 +590,57 @@ bool pfn_check(void)
     return active == nactive && free_list.count + zeroed_list.count + standby_list.count +
                                         modified_list.count + nactive ==
                                     nmanaged;
+}
+
+/* ---- physically contiguous runs (large pages, largepage.c) ---------------- */
+
+/* A frame a run may take: free, zeroed, or standby (its contents are
+ * elsewhere too: repurposed as pfn_alloc would). */
+static bool runnable(uint64_t f)
+{
+    uint8_t st = db[f].state;
+    return st == PFN_FREE || st == PFN_ZEROED || st == PFN_STANDBY;
+}
+
+/* The highest npages-aligned run of runnable frames, or NIL: runs are taken
+ * from the top of RAM, away from the low frames the free lists hand out
+ * first, so that 4 KB allocations fragment them later. */
+static uint64_t find_run(uint64_t npages)
+{
+    for (uint64_t f = (nframes / npages) * npages; f >= npages;) {
+        uint64_t base = f - npages, g = f;
+        while (g > base && runnable(g - 1))
+            g--;
+        if (g == base)
+            return base;
+        f = g - 1 - (g - 1) % npages; /* frame g - 1 is busy: skip its run */
+    }
+    return NIL;
+}
+
+uint64_t pfn_alloc_run(uint64_t npages, enum pfn_use use)
+{
+    KASSERT(npages && !(npages & (npages - 1)));
+    uint64_t base = find_run(npages);
+    if (base == NIL)
+        return 0;
+    for (uint64_t f = base; f < base + npages; f++) {
+        enum pfn_state st = (enum pfn_state)db[f].state;
+        if (st == PFN_STANDBY)
+            repurpose(f);
+        else
+            unlink(list_of(st), f);
+        db[f] = (struct pfn){ .next = NIL, .prev = NIL, .use = (uint8_t)use };
+        enter(f, PFN_ACTIVE);
+        if (st != PFN_ZEROED)
+            zero_page(f << PAGE_SHIFT);
+    }
+    balance_pressure();
+    return base << PAGE_SHIFT;
+}
+
+void pfn_free_run(uint64_t pa, uint64_t npages)
+{
+    for (uint64_t i = 0; i < npages; i++)
+        pfn_free(pa + i * PAGE_SIZE);
 }

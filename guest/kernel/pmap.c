@@ -135,9 +135,40 @@ static void free_table(uint64_t table, int level)
     uint64_t *t = P2V(table);
     if (level > 1)
         for (unsigned i = 0; i < 512; i++)
-            if (t[i] & X86_PTE_P)
+            if ((t[i] & X86_PTE_P) && !(t[i] & X86_PTE_PS)) /* a large page is no table */
                 free_table(ADDR(t[i]), level - 1);
     pfn_free(table);
+}
+
+/* A table with nothing in it, below it included (what a released range
+ * leaves behind). */
+static bool table_empty(uint64_t table, int level)
+{
+    const uint64_t *t = P2V(table);
+    for (unsigned i = 0; i < 512; i++)
+        if (t[i] && (level == 1 || !(t[i] & X86_PTE_P) || (t[i] & X86_PTE_PS) ||
+                     !table_empty(ADDR(t[i]), level - 1)))
+            return false;
+    return true;
+}
+
+bool pmap_map_large(uint64_t pml4, uint64_t va, uint64_t pa, int level, uint64_t flags)
+{
+    KASSERT(va < 0x0000800000000000ull && (level == 2 || level == 3));
+    uint64_t *e = walk(pml4, va, level, true);
+    if (!e)
+        return false;
+    if ((*e & X86_PTE_P) && !(*e & X86_PTE_PS)) {
+        KASSERT(table_empty(ADDR(*e), level - 1)); /* the range was free */
+        free_table(ADDR(*e), level - 1);
+    }
+    *e = pa | flags | X86_PTE_P | X86_PTE_PS;
+    return true;
+}
+
+uint64_t *pmap_large_entry(uint64_t pml4, uint64_t va, int level)
+{
+    return walk(pml4, va, level, false);
 }
 
 void pmap_destroy(uint64_t pml4)

@@ -44,7 +44,7 @@ void *cid_lookup(uint32_t id)
 }
 
 /* The next user process with an address space, in PID order (the balance
- * set manager walks them). */
+ * set manager and view_flush_all walk them). */
 struct process *process_next(uint32_t *cursor)
 {
     while (++*cursor < MAX_CIDS) {
@@ -92,6 +92,7 @@ struct process *process_create(const char *name, uint32_t parent_pid, uint64_t a
     p->alloc_limit = alloc_limit;
     copy_name(p->name, name, sizeof p->name);
     ws_init(p);
+    token_init_process(p);
     p->pml4 = pmap_create();
     p->pid = cid_alloc(p);
     if (!p->pml4 || !p->pid) {

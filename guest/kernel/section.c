@@ -1,33 +1,41 @@
 /*
- * section.c - image sections: one object per image file of the system
- * volume, shared by every process that maps the file (NT's control area and
- * segment).  It holds the parsed headers and, for each page of the image,
- * a prototype PTE: 0 while the page has not been read, else the physical
- * address of the shared frame that holds it (bit 0 set).  A view of the
- * section in a process (vm.c, vm_map_image) starts with PTEs that only say
- * "ask the section"; the first touch in any process calls section_page(),
- * which reads the page from the disk the first time (the file's sectors,
- * through the disk driver) and hands the same frame to every later caller.
+ * section.c - sections (NT's control areas and segments): one object per
+ * image file of the system volume, per open or mapped file of the data
+ * volume, and per paging-file-backed section, shared by every process that
+ * maps it.  For each page it holds a prototype PTE: 0 while the page is not
+ * in memory, else the physical address of the shared frame that holds it
+ * (bit 0, PROTO_VALID; bit 1, PROTO_MODIFIED, marks a data page that
+ * differs from its file).  A view of the section in a process (vm.c,
+ * vm_map_image, vm_map_view) starts with PTEs that only say "ask the
+ * section"; the first touch in any process calls section_page(), which
+ * brings the page in the first time - an image page read from its file
+ * (the raw data of its PE section), a data page read from its file
+ * (mapped.c), a paging-file page zeroed - and hands the same frame to every
+ * later caller.  An image section also holds the parsed headers.
  *
  * The prototype table is two-level: a directory of up to 256 frames, each
- * holding 512 prototype entries, allocated as pages are read.  A section
- * lives while views or the loader hold references; when the last goes, its
- * frames go back to the PFN database (docs/kernel.md, "What Windows does
- * differently").
+ * holding 512 prototype entries, allocated as pages come in (so a section
+ * is at most 512 MB).  A section lives while views, file and section
+ * objects or the loader hold references; when the last goes, its frames go
+ * back to the PFN database.
  *
- * Paging: a frame the section holds is clean - its contents are the file's
- * - so when no process maps it any more it goes to the standby list (its
- * PFN entry records the prototype entry), from which the next touch takes
- * it back (section_page_ex says SECTION_STANDBY) or from which it is
+ * Paging: a frame an image section holds is clean - its contents are the
+ * file's - so when no process maps it any more it goes to the standby list
+ * (its PFN entry records the prototype entry), from which the next touch
+ * takes it back (section_page_ex says SECTION_STANDBY) or from which it is
  * reused: then section_discard() marks the page "not read" again, and the
  * next touch reads it from the file once more.  It is never written to the
  * paging file.  The exception is a page of a shared writable section
  * (IMAGE_SCN_MEM_SHARED): processes write to the section's frame itself,
- * so it is kept (never trimmed) while the section lives.
+ * so it is kept (never trimmed) while the section lives.  So are the pages
+ * of data and paging-file sections: a data page's dirty contents go back
+ * to its file only when a view is flushed or unmapped (view.c), and a
+ * paging-file section's pages stay resident while the section lives
+ * (docs/kernel.md, "What Windows does differently").
  */
 #include "guest/kernel/kernel.h"
 
-#define PROTO_VALID 1ull
+#define PROTO_FRAME(e) ((e) & ~(PAGE_SIZE - 1))
 #define PROTO_PER_PAGE (PAGE_SIZE / 8)
 #define PROTO_DIR_MAX (PE_MAX_IMAGE / PAGE_SIZE / PROTO_PER_PAGE)
 
@@ -86,6 +94,7 @@ static ntk_status section_create(const struct volume_file *f, struct section **o
         kfree(s);
         return st;
     }
+    s->kind = SECTION_IMAGE;
     s->file = *f;
     s->info = info;
     s->refs = 1;
@@ -102,7 +111,7 @@ ntk_status section_open(const char *name, struct section **out)
 {
     struct volume_file f;
     for (struct section *s = sections; s; s = s->next) /* mapped now: no volume walk */
-        if (volume_same_name(s->file.name, name)) {
+        if (s->kind == SECTION_IMAGE && volume_same_name(s->file.name, name)) {
             s->refs++;
             *out = s;
             return NTK_STATUS_SUCCESS;
@@ -112,21 +121,57 @@ ntk_status section_open(const char *name, struct section **out)
     return section_create(&f, out);
 }
 
+/* A data or paging-file section of npages (mapped.c fills in the rest). */
+struct section *section_new(enum section_kind kind, uint64_t npages)
+{
+    KASSERT(kind != SECTION_IMAGE);
+    if (npages > PROTO_DIR_MAX * PROTO_PER_PAGE)
+        return NULL;
+    struct section *s = kalloc(sizeof *s);
+    if (!s)
+        return NULL;
+    s->kind = kind;
+    s->refs = 1;
+    s->npages = (uint32_t)npages;
+    s->next = sections;
+    sections = s;
+    return s;
+}
+
+/* The data section of f if one is alive (+ref), else NULL. */
+struct section *section_find_file(const struct volume_file *f)
+{
+    for (struct section *s = sections; s; s = s->next)
+        if (s->kind == SECTION_DATA && s->file.vol == f->vol && s->file.offset == f->offset) {
+            s->refs++;
+            return s;
+        }
+    return NULL;
+}
+
 void section_ref(struct section *s)
 {
     s->refs++;
 }
 
+/* The counter of frames the section's kind holds. */
+static uint64_t *resident_count(const struct section *s)
+{
+    return s->kind == SECTION_IMAGE ? &image_stats.resident : &mapped_stats.resident;
+}
+
 static void section_destroy(struct section *s)
 {
+    if (s->kind != SECTION_IMAGE)
+        mapped_section_teardown(s);
     for (unsigned d = 0; d < PROTO_DIR_MAX && s->dir && d < s->ndir; d++) {
         if (!s->dir[d])
             continue;
         uint64_t *proto = P2V(s->dir[d]);
         for (unsigned i = 0; i < PROTO_PER_PAGE; i++)
             if (proto[i] & PROTO_VALID) {
-                pfn_free(proto[i] & ~PROTO_VALID);
-                image_stats.resident--;
+                pfn_free(PROTO_FRAME(proto[i]));
+                (*resident_count(s))--;
             }
         pfn_free(s->dir[d]);
     }
@@ -136,7 +181,8 @@ static void section_destroy(struct section *s)
     while (*pp != s)
         pp = &(*pp)->next;
     *pp = s->next;
-    image_stats.sections--;
+    if (s->kind == SECTION_IMAGE)
+        image_stats.sections--;
     kfree(s);
 }
 
@@ -148,7 +194,7 @@ void section_deref(struct section *s)
 }
 
 /* The prototype entry of page i, its table allocated if need be. */
-static uint64_t *proto_entry(struct section *s, uint32_t i)
+uint64_t *section_proto(struct section *s, uint32_t i)
 {
     if (!s->dir) {
         s->ndir = (s->npages + PROTO_PER_PAGE - 1) / PROTO_PER_PAGE;
@@ -161,7 +207,15 @@ static uint64_t *proto_entry(struct section *s, uint32_t i)
     return (uint64_t *)P2V(s->dir[d]) + i % PROTO_PER_PAGE;
 }
 
-/* A page whose writes reach the section's frame (a shared writable
+uint64_t section_resident(const struct section *s, uint32_t i)
+{
+    if (i >= s->npages || !s->dir || !s->dir[i / PROTO_PER_PAGE])
+        return 0;
+    uint64_t e = ((const uint64_t *)P2V(s->dir[i / PROTO_PER_PAGE]))[i % PROTO_PER_PAGE];
+    return e & PROTO_VALID ? PROTO_FRAME(e) : 0;
+}
+
+/* A page whose writes reach the section's frame (a shared writable image
  * section): its frame holds data the file does not have. */
 static bool written_in_place(const struct section *s, uint32_t i)
 {
@@ -169,18 +223,44 @@ static bool written_in_place(const struct section *s, uint32_t i)
     return (prot & (NTK_PAGE_READWRITE | NTK_PAGE_EXECUTE_READWRITE)) != 0;
 }
 
+/* Page i of a data (read from its file) or paging-file (zeroed) section,
+ * into a frame that is never trimmed (see the top of this file). */
+static ntk_status page_in_mapped(struct section *s, uint32_t i, uint64_t *proto,
+                                 uint64_t *frame, enum section_how *how)
+{
+    uint64_t pa = pfn_alloc(USE_MAPPED, s->kind == SECTION_PAGEFILE);
+    if (!pa)
+        return NTK_STATUS_NO_MEMORY;
+    if (s->kind == SECTION_DATA) {
+        ntk_status st = mapped_page_in(s, i, pa);
+        if (!NTK_SUCCESS(st)) {
+            pfn_free(pa);
+            return st;
+        }
+    }
+    mapped_stats.resident++;
+    *proto = pa | PROTO_VALID;
+    pfn_set_pte(pa, V2P(proto));
+    pfn_keep(pa);
+    *frame = pa;
+    *how = s->kind == SECTION_DATA ? SECTION_FILE : SECTION_ZERO;
+    return NTK_STATUS_SUCCESS;
+}
+
 ntk_status section_page_ex(struct section *s, uint32_t i, uint64_t *frame,
                            enum section_how *how)
 {
     KASSERT(i < s->npages);
-    uint64_t *proto = proto_entry(s, i);
+    uint64_t *proto = section_proto(s, i);
     if (!proto)
         return NTK_STATUS_NO_MEMORY;
     if (*proto & PROTO_VALID) {
-        *frame = *proto & ~PROTO_VALID;
+        *frame = PROTO_FRAME(*proto);
         *how = pfn_reclaim(*frame) ? SECTION_STANDBY : SECTION_RESIDENT;
         return NTK_STATUS_SUCCESS;
     }
+    if (s->kind != SECTION_IMAGE)
+        return page_in_mapped(s, i, proto, frame, how);
     uint32_t off, len;
     pe_page_source(s->info, i * (uint32_t)PAGE_SIZE, &off, &len);
     if (s->fail_page == i + 1)

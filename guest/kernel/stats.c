@@ -52,10 +52,16 @@ void stats_publish(void)
     put(i++, "faults_transition", m.transition_faults);
     put(i++, "faults_pagefile", m.pagefile_faults);
     put(i++, "faults_image", m.image_faults);
+    put(i++, "faults_mapped", m.mapped_faults);
     put(i++, "working_set_pages", m.working_set_pages);
     put(i++, "working_set_trimmed", m.trimmed_pages);
     put(i++, "balance_set_runs", paging_stats.balance_runs);
     put(i++, "inpage_errors", paging_stats.inpage_errors);
+    /* Mapped files and large pages. */
+    put(i++, "mapped_pageins", m.mapped_page_ins);
+    put(i++, "mapped_page_writes", m.mapped_page_writes);
+    put(i++, "pages_mapped", m.mapped_pages_resident);
+    put(i++, "large_pages_2m", m.large_pages);
 }
 
 void stats_init(void)

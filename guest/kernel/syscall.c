@@ -36,18 +36,18 @@ void syscall_init(void)
 typedef ntk_status (*service_fn)(struct trapframe *tf, const uint64_t *a);
 
 /* The process a handle names (with a reference), or NULL. */
-static struct process *process_arg(uint64_t h)
+struct process *process_arg(uint64_t h)
 {
     struct object *o = handle_get(current->proc, h, OBJ_PROCESS);
     return o ? (struct process *)o : NULL;
 }
 
-static ntk_status get_u64(uint64_t uva, uint64_t *v)
+ntk_status get_u64(uint64_t uva, uint64_t *v)
 {
     return copy_from_user(v, uva, sizeof *v);
 }
 
-static ntk_status put_u64(uint64_t uva, uint64_t v)
+ntk_status put_u64(uint64_t uva, uint64_t v)
 {
     return copy_to_user(uva, &v, sizeof v);
 }
@@ -303,6 +303,10 @@ static ntk_status svc_wait(struct trapframe *tf, const uint64_t *a)
     struct object *o = handle_get(current->proc, a[0], 0);
     if (!o)
         return NTK_STATUS_INVALID_HANDLE;
+    if (o->type != OBJ_PROCESS && o->type != OBJ_THREAD) { /* no dispatcher header */
+        object_deref(o);
+        return NTK_STATUS_OBJECT_TYPE_MISMATCH;
+    }
     st = wait_object(o, ns);
     object_deref(o);
     return st;
@@ -500,6 +504,15 @@ static ntk_status svc_physical_address(struct trapframe *tf, const uint64_t *a)
     return NTK_SUCCESS(st) ? put_u64(a[2], pa) : st;
 }
 
+/* NtkMark(Id): the machine records its counters under Id (shared/devices.h,
+ * DEV_MARK_PORT); --stats shows the TLB model's between marks. */
+static ntk_status svc_mark(struct trapframe *tf, const uint64_t *a)
+{
+    (void)tf;
+    outl(DEV_MARK_PORT, (uint32_t)a[0]);
+    return NTK_STATUS_SUCCESS;
+}
+
 static const struct {
     service_fn fn;
     unsigned nargs;
@@ -525,6 +538,21 @@ static const struct {
     [NTK_SVC_QUERY_SYSTEM_MEMORY] = { svc_system_memory, 1 },
     [NTK_SVC_QUERY_PHYSICAL_ADDRESS] = { svc_physical_address, 3 },
     [NTK_SVC_SET_INFORMATION_PROCESS] = { svc_set_process, 4 },
+    [NTK_SVC_CREATE_FILE] = { svc_create_file, 11 },
+    [NTK_SVC_OPEN_FILE] = { svc_open_file, 6 },
+    [NTK_SVC_READ_FILE] = { svc_read_file, 9 },
+    [NTK_SVC_WRITE_FILE] = { svc_write_file, 9 },
+    [NTK_SVC_QUERY_INFORMATION_FILE] = { svc_query_information_file, 5 },
+    [NTK_SVC_SET_INFORMATION_FILE] = { svc_set_information_file, 5 },
+    [NTK_SVC_CREATE_SECTION] = { svc_create_section, 7 },
+    [NTK_SVC_OPEN_SECTION] = { svc_open_section, 3 },
+    [NTK_SVC_MAP_VIEW_OF_SECTION] = { svc_map_view, 10 },
+    [NTK_SVC_UNMAP_VIEW_OF_SECTION] = { svc_unmap_view, 2 },
+    [NTK_SVC_FLUSH_VIRTUAL_MEMORY] = { svc_flush_virtual_memory, 4 },
+    [NTK_SVC_OPEN_PROCESS_TOKEN] = { svc_open_process_token, 3 },
+    [NTK_SVC_ADJUST_PRIVILEGES_TOKEN] = { svc_adjust_privileges, 6 },
+    [NTK_SVC_ALLOCATE_VIRTUAL_MEMORY_EX] = { svc_allocate_ex, 7 },
+    [NTK_SVC_MARK] = { svc_mark, 1 },
 };
 
 void syscall_dispatch(struct trapframe *tf)

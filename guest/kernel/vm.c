@@ -59,6 +59,14 @@
  * the image file.  Every PTE that holds a frame (P or RESIDENT) has an
  * entry in its process's working set (ws.c); a RESIDENT PTE keeps the dirty
  * bit (6) of the valid PTE it was, as a software bit.
+ *
+ * A view of a data or paging-file section (MEM_MAPPED, vm_map_view; view.c
+ * does the rest) has the same PTEs, its pages counted from the VAD's
+ * first_page in the section.  A write to a shared PAGE_READWRITE page sets
+ * the PTE's dirty bit; view.c moves it to the section's prototype entry
+ * (PROTO_MODIFIED) before the page goes back to its file.  Large-page
+ * reservations (VAD_LARGE, largepage.c) have no PTEs at all: every path
+ * below hands them to largepage.c before it looks for one.
  */
 #include "guest/kernel/kernel.h"
 
@@ -242,6 +250,13 @@ static void note_peaks(struct process *p)
 }
 
 
+/* VAD v has joined p's tree: the reserved size grows. */
+void vm_reserved(struct process *p, const struct vad *v)
+{
+    p->vsize += v->end - v->start;
+    note_peaks(p);
+}
+
 /* The next committed page's PTE in [*va, end), skipping the stretches that
  * have no page table; *va is its address.  NULL when there is none. */
 static uint64_t *next_committed(struct process *p, uint64_t *va, uint64_t end)
@@ -375,6 +390,11 @@ static uint64_t find_top_down(struct process *p, uint64_t size, uint64_t align)
     }
 }
 
+uint64_t vm_find_room(struct process *p, uint64_t size, uint64_t align, bool top_down)
+{
+    return top_down ? find_top_down(p, size, align) : find_bottom_up(p, size, align);
+}
+
 /* ---- the services --------------------------------------------------------- */
 
 #define ALLOC_TYPES (NTK_MEM_COMMIT | NTK_MEM_RESERVE | NTK_MEM_TOP_DOWN)
@@ -383,6 +403,8 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
                        uint32_t protect, uint32_t vad_flags)
 {
     uint64_t b = *base, s = *size;
+    if (type & NTK_MEM_LARGE_PAGES)
+        return largepage_allocate(p, base, size, type, protect, NTK_LARGE_PAGE_SIZE);
     if ((type & ~ALLOC_TYPES) || !(type & (NTK_MEM_COMMIT | NTK_MEM_RESERVE)) || s == 0)
         return NTK_STATUS_INVALID_PARAMETER;
     if (!protection_valid(protect))
@@ -394,8 +416,8 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     if (!(type & NTK_MEM_RESERVE)) {
         uint64_t start = PAGE_ROUND_DOWN(b), end = PAGE_ROUND_UP(b + s);
         struct vad *v = vad_find(p->vads, start);
-        if (!v || end > v->end || v->type == NTK_MEM_IMAGE)
-            return NTK_STATUS_CONFLICTING_ADDRESSES;
+        if (!v || end > v->end || v->section || (v->flags & VAD_LARGE))
+            return NTK_STATUS_CONFLICTING_ADDRESSES; /* a view, large pages: not this way */
         ntk_status st = commit_range(p, v, start, end, protect);
         if (NTK_SUCCESS(st)) {
             *base = start;
@@ -430,28 +452,29 @@ ntk_status vm_allocate(struct process *p, uint64_t *base, uint64_t *size, uint32
     v->type = NTK_MEM_PRIVATE;
     v->flags = vad_flags;
     vad_insert(&p->vads, v);
-    p->vsize += end - start;
     if (type & NTK_MEM_COMMIT) {
         ntk_status st = commit_range(p, v, start, end, protect);
         if (!NTK_SUCCESS(st)) {
-            p->vsize -= end - start;
             vad_remove(&p->vads, v);
             kfree(v);
             return st;
         }
     }
-    note_peaks(p);
+    vm_reserved(p, v);
     *base = start;
     *size = end - start;
     return NTK_STATUS_SUCCESS;
 }
 
-static void unmap_image(struct process *p, struct vad *v);
 
 static void release_vad(struct process *p, struct vad *v)
 {
-    if (v->type == NTK_MEM_IMAGE)
-        unmap_image(p, v);
+    if (v->type == NTK_MEM_MAPPED)
+        view_release(p, v);
+    else if (v->type == NTK_MEM_IMAGE)
+        vm_unmap_view(p, v);
+    else if (v->flags & VAD_LARGE)
+        largepage_release(p, v);
     else
         decommit_range(p, v, v->start, v->end);
     p->vsize -= v->end - v->start;
@@ -469,7 +492,7 @@ ntk_status vm_free(struct process *p, uint64_t *base, uint64_t *size, uint32_t t
     struct vad *v = vad_find(p->vads, PAGE_ROUND_DOWN(b));
     if (!v)
         return NTK_STATUS_MEMORY_NOT_ALLOCATED;
-    if (v->type == NTK_MEM_IMAGE)
+    if (v->section)
         return NTK_STATUS_UNABLE_TO_DELETE_SECTION; /* a view: NtUnmapViewOfSection's job */
     if ((v->flags & VAD_SYSTEM) && !system)
         return NTK_STATUS_INVALID_PARAMETER; /* the PEB, a TEB, the machine's range */
@@ -486,6 +509,8 @@ ntk_status vm_free(struct process *p, uint64_t *base, uint64_t *size, uint32_t t
     uint64_t start = PAGE_ROUND_DOWN(b), end = s ? PAGE_ROUND_UP(b + s) : v->end;
     if (end > v->end)
         return NTK_STATUS_UNABLE_TO_FREE_VM;
+    if (v->flags & VAD_LARGE)
+        return NTK_STATUS_MEMORY_NOT_ALLOCATED; /* released whole, never decommitted (WRK) */
     decommit_range(p, v, start, end);
     *base = start;
     *size = end - start;
@@ -505,19 +530,22 @@ ntk_status vm_protect(struct process *p, uint64_t *base, uint64_t *size, uint32_
         return NTK_STATUS_INVALID_PARAMETER;
     uint64_t start = PAGE_ROUND_DOWN(b), end = PAGE_ROUND_UP(b + s);
     struct vad *v = vad_find(p->vads, start);
-    if (!v || end > v->end)
+    if (!v || end > v->end || (v->flags & VAD_LARGE)) /* large pages keep theirs (WRK) */
         return NTK_STATUS_CONFLICTING_ADDRESSES;
-    if (v->type != NTK_MEM_IMAGE && !protection_valid(protect))
+    if (!v->section && !protection_valid(protect))
         return NTK_STATUS_INVALID_PAGE_PROTECTION;
+    if (v->type == NTK_MEM_MAPPED &&
+        !section_protection_compatible(v->section_protect, BASE_PROT(protect)))
+        return NTK_STATUS_SECTION_PROTECTION;
     if (count_committed(p, start, end) != (end - start) / PAGE_SIZE)
         return NTK_STATUS_NOT_COMMITTED;
     *old = prot_decode(*pmap_pte(p->pml4, start, false));
-    if (v->type == NTK_MEM_IMAGE) {
+    if (v->section) {
         ntk_status st = protect_image(p, v, start, end, protect);
         if (!NTK_SUCCESS(st))
             return st;
     }
-    for (uint64_t va = start; va < end && v->type != NTK_MEM_IMAGE; va += PAGE_SIZE) {
+    for (uint64_t va = start; va < end && !v->section; va += PAGE_SIZE) {
         uint64_t *pte = pmap_pte(p->pml4, va, false);
         *pte = pte_reprotect(*pte, protect);
         pmap_flush(p->pml4, va);
@@ -556,9 +584,12 @@ ntk_status vm_query(struct process *p, uint64_t va, struct ntk_memory_basic_info
         mbi->protect = NTK_PAGE_NOACCESS;
         return NTK_STATUS_SUCCESS;
     }
-    uint32_t state, protect;
-    page_attrs(p, page, &state, &protect);
-    uint64_t end = page + PAGE_SIZE;
+    uint32_t state = NTK_MEM_COMMIT, protect = v->alloc_protect;
+    uint64_t end = v->end; /* large pages: committed whole, one protection, no PTEs */
+    if (!(v->flags & VAD_LARGE)) {
+        page_attrs(p, page, &state, &protect);
+        end = page + PAGE_SIZE;
+    }
     while (end < v->end) {
         if (state == NTK_MEM_RESERVE && pmap_next_table(p->pml4, end) != end) {
             uint64_t next = pmap_next_table(p->pml4, end); /* no table: all reserved */
@@ -587,23 +618,29 @@ void vm_release_all(struct process *p)
         release_vad(p, p->vads);
 }
 
-/* ---- image views ------------------------------------------------------------ */
+/* ---- views of sections (images: MEM_IMAGE; data, paging file: MEM_MAPPED) -- */
+
+uint32_t vm_view_page(const struct vad *v, uint64_t va)
+{
+    return (uint32_t)(v->first_page + (va - v->start) / PAGE_SIZE);
+}
 
 static bool charged_image_page(uint64_t pte)
 {
     return !(pte & PTE_PROTO) || is_writecopy(prot_decode(pte));
 }
 
-/* The section's frame for image page va, read in if need be; from a
- * fault, counted by how it was found. */
+/* The section's frame for the page at va of view v, brought in if need
+ * be; from a fault, counted by how it was found. */
 static ntk_status section_frame(struct vad *v, uint64_t va, uint64_t *frame, bool fault)
 {
     enum section_how how;
-    ntk_status st =
-        section_page_ex(v->section, (uint32_t)((va - v->start) / PAGE_SIZE), frame, &how);
+    ntk_status st = section_page_ex(v->section, vm_view_page(v, va), frame, &how);
     if (NTK_SUCCESS(st) && fault) {
         if (how == SECTION_READ)
             paging_stats.faults_image++;
+        else if (how == SECTION_FILE)
+            paging_stats.faults_mapped++;
         else if (how == SECTION_STANDBY)
             paging_stats.faults_transition++;
         else if (how == SECTION_ZERO)
@@ -686,6 +723,32 @@ static ntk_status image_fault(struct process *p, struct vad *v, uint64_t va, uin
     return NTK_STATUS_SUCCESS;
 }
 
+/* The VAD of a new view over [start, start + size), committed pages
+ * charged first and page tables made, so that a failure changes nothing. */
+static ntk_status view_vad(struct process *p, uint64_t start, uint64_t size, uint64_t charge,
+                           struct vad **out)
+{
+    struct vad *v = kalloc(sizeof *v);
+    if (!v)
+        return NTK_STATUS_INSUFFICIENT_RESOURCES;
+    if (!commit_charge(charge)) {
+        kfree(v);
+        return NTK_STATUS_COMMITMENT_LIMIT;
+    }
+    for (uint64_t va = start; va < start + size; va = (va | (X86_PAGE_2M - 1)) + 1)
+        if (!pmap_pte(p->pml4, va, true)) {
+            commit_release(charge);
+            kfree(v);
+            return NTK_STATUS_NO_MEMORY;
+        }
+    v->start = start;
+    v->end = start + size;
+    v->committed = charge;
+    p->commit += charge;
+    *out = v;
+    return NTK_STATUS_SUCCESS;
+}
+
 /* Map a view of image section s into p at *base (its preferred base) if
  * that range is free, else at the lowest free 64 KB-aligned range: then
  * STATUS_IMAGE_NOT_AT_BASE (success; the caller relocates).  Every page is
@@ -703,31 +766,17 @@ ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base)
     uint64_t charge = 0;
     for (uint32_t rva = 0; rva < size; rva += PAGE_SIZE)
         charge += is_writecopy(pe_page_protection(info, rva));
-    struct vad *v = kalloc(sizeof *v);
-    if (!v)
-        return NTK_STATUS_INSUFFICIENT_RESOURCES;
-    if (!commit_charge(charge)) {
-        kfree(v);
-        return NTK_STATUS_COMMITMENT_LIMIT;
-    }
-    for (uint64_t va = start; va < start + size; va = (va | (X86_PAGE_2M - 1)) + 1)
-        if (!pmap_pte(p->pml4, va, true)) {
-            commit_release(charge);
-            kfree(v);
-            return NTK_STATUS_NO_MEMORY;
-        }
-    v->start = start;
-    v->end = start + size;
+    struct vad *v;
+    ntk_status st = view_vad(p, start, size, charge, &v);
+    if (!NTK_SUCCESS(st))
+        return st;
     v->alloc_protect = NTK_PAGE_EXECUTE_WRITECOPY;
     v->type = NTK_MEM_IMAGE;
     v->flags = VAD_SYSTEM;
     v->section = s;
-    v->committed = charge;
-    p->commit += charge;
     section_ref(s);
     vad_insert(&p->vads, v);
-    p->vsize += size;
-    note_peaks(p);
+    vm_reserved(p, v);
     for (uint32_t rva = 0; rva < size; rva += PAGE_SIZE)
         *pmap_pte(p->pml4, start + rva, false) =
             make_pte(0, pe_page_protection(info, rva)) | PTE_PROTO;
@@ -735,7 +784,51 @@ ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base)
     return done;
 }
 
-static void unmap_image(struct process *p, struct vad *v)
+/* A write-copy view is charged whole at once: every page may become a
+ * private copy (MapViewOfFile, FILE_MAP_COPY). */
+ntk_status vm_map_view(struct process *p, struct section *s, uint64_t first_page,
+                       uint64_t npages, uint32_t protect, uint32_t section_protect,
+                       uint64_t *base)
+{
+    uint64_t size = npages * PAGE_SIZE, start = *base;
+    if (start) {
+        if (start + size > USER_TOP)
+            return NTK_STATUS_INVALID_PARAMETER_3;
+        if (!vad_range_free(p->vads, start, start + size))
+            return NTK_STATUS_CONFLICTING_ADDRESSES;
+    } else if (!(start = find_bottom_up(p, size, GRANULE))) {
+        return NTK_STATUS_NO_MEMORY;
+    }
+    struct vad *v;
+    ntk_status st = view_vad(p, start, size, is_writecopy(protect) ? npages : 0, &v);
+    if (!NTK_SUCCESS(st))
+        return st;
+    v->alloc_protect = protect;
+    v->type = NTK_MEM_MAPPED;
+    v->section = s;
+    v->first_page = first_page;
+    v->section_protect = section_protect;
+    section_ref(s);
+    vad_insert(&p->vads, v);
+    vm_reserved(p, v);
+    for (uint64_t va = start; va < start + size; va += PAGE_SIZE)
+        *pmap_pte(p->pml4, va, false) = make_pte(0, protect) | PTE_PROTO;
+    *base = start;
+    return NTK_STATUS_SUCCESS;
+}
+
+bool vm_take_dirty(struct process *p, uint64_t va)
+{
+    uint64_t *pte = pmap_pte(p->pml4, va, false);
+    if (!pte || (*pte & (PTE_PROTO | X86_PTE_P | X86_PTE_D)) !=
+                    (PTE_PROTO | X86_PTE_P | X86_PTE_D))
+        return false;
+    *pte &= ~X86_PTE_D;
+    pmap_flush(p->pml4, va); /* a cached dirty entry would never set D again */
+    return true;
+}
+
+void vm_unmap_view(struct process *p, struct vad *v)
 {
     uint64_t *pte;
     for (uint64_t va = v->start; (pte = next_committed(p, &va, v->end)); va += PAGE_SIZE) {
@@ -749,10 +842,25 @@ static void unmap_image(struct process *p, struct vad *v)
     section_deref(v->section);
 }
 
-/* NtProtectVirtualMemory on a view: a page still shared takes read-write
- * as write-copy (its writes must not reach the section), unless its
- * section is shared writable; a private copy takes write-copy as
- * read-write.  The commit charge follows charged_image_page. */
+/* The protection a page of a view takes when asked for protect: a private
+ * copy takes write-copy as read-write; a page still shared keeps what is
+ * asked in a MEM_MAPPED view (vm_protect checked it against the section),
+ * and in an image view takes read-write as write-copy (its writes must
+ * not reach the file's frame) unless its section is shared writable. */
+static uint32_t protection_on_view(const struct vad *v, uint64_t va, uint64_t old,
+                                   uint32_t protect)
+{
+    if (!(old & PTE_PROTO))
+        return copied_protection(protect);
+    if (v->type == NTK_MEM_MAPPED)
+        return protect;
+    uint32_t sec = pe_page_protection(v->section->info, (uint32_t)(va - v->start));
+    bool writes_reach_section = (sec & (NTK_PAGE_READWRITE | NTK_PAGE_EXECUTE_READWRITE)) != 0;
+    return writes_reach_section ? copied_protection(protect) : shared_protection(protect);
+}
+
+/* NtProtectVirtualMemory on a view, page by page (protection_on_view).
+ * The commit charge follows charged_image_page. */
 static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start,
                                 uint64_t end, uint32_t protect)
 {
@@ -760,17 +868,16 @@ static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start
     for (int pass = 0; pass < 2; pass++) {
         for (uint64_t va = start; va < end; va += PAGE_SIZE) {
             uint64_t *pte = pmap_pte(p->pml4, va, false), old = *pte;
-            uint32_t sec = pe_page_protection(v->section->info, (uint32_t)(va - v->start));
-            bool writes_reach_section =
-                (sec & (NTK_PAGE_READWRITE | NTK_PAGE_EXECUTE_READWRITE)) != 0;
-            uint32_t want = !(old & PTE_PROTO) || writes_reach_section
-                                ? copied_protection(protect)
-                                : shared_protection(protect);
+            uint32_t want = protection_on_view(v, va, old, protect);
             uint64_t e = pte_reprotect(old, want);
             if (pass == 0) {
                 delta += (int64_t)charged_image_page(e) - (int64_t)charged_image_page(old);
                 continue;
             }
+            /* A written shared page: the section learns it now, whatever
+             * form the new PTE takes (a RESIDENT one hides D from view.c). */
+            if ((old & PTE_PROTO) && (old & X86_PTE_D))
+                section_note_dirty(v->section, vm_view_page(v, va));
             *pte = e;
             pmap_flush(p->pml4, va);
         }
@@ -787,8 +894,10 @@ static ntk_status protect_image(struct process *p, struct vad *v, uint64_t start
 
 ntk_status vm_physical_address(struct process *p, uint64_t va, uint64_t *pa)
 {
-    if (va >= USER_TOP || !vad_find(p->vads, PAGE_ROUND_DOWN(va)) ||
-        pmap_next_table(p->pml4, PAGE_ROUND_DOWN(va)) != PAGE_ROUND_DOWN(va))
+    struct vad *v = va < USER_TOP ? vad_find(p->vads, PAGE_ROUND_DOWN(va)) : NULL;
+    if (v && (v->flags & VAD_LARGE))
+        return largepage_physical(p, v, va, pa);
+    if (!v || pmap_next_table(p->pml4, PAGE_ROUND_DOWN(va)) != PAGE_ROUND_DOWN(va))
         return NTK_STATUS_INVALID_ADDRESS;
     uint64_t frame = pte_frame(*pmap_pte(p->pml4, PAGE_ROUND_DOWN(va), false));
     if (!frame)
@@ -866,6 +975,8 @@ ntk_status vm_fault(struct process *p, uint64_t va, int access, bool from_kernel
     if (va >= USER_TOP)
         return NTK_STATUS_ACCESS_VIOLATION;
     struct vad *v = vad_find(p->vads, page);
+    if (v && (v->flags & VAD_LARGE))
+        return largepage_fault(p, v, va, access);
     uint64_t *pte = v ? pmap_pte(p->pml4, page, false) : NULL;
     if (!pte || !(*pte & PTE_COMMIT))
         return NTK_STATUS_ACCESS_VIOLATION;
@@ -909,12 +1020,13 @@ ntk_status vm_write_process(struct process *p, uint64_t va, const void *src, uin
     while (len) {
         uint64_t page = PAGE_ROUND_DOWN(va), off = va - page;
         uint64_t n = PAGE_SIZE - off < len ? PAGE_SIZE - off : len;
-        uint64_t *pte = pmap_pte(p->pml4, page, false);
+        struct vad *v = vad_find(p->vads, page);
+        uint64_t *pte = v && !(v->flags & VAD_LARGE) ? pmap_pte(p->pml4, page, false) : NULL;
         if (!pte || !(*pte & PTE_COMMIT))
             return NTK_STATUS_ACCESS_VIOLATION;
         ntk_status st = NTK_STATUS_SUCCESS;
         if (*pte & PTE_PROTO) /* the loader writes an image page: copy-on-write */
-            st = image_copy(p, vad_find(p->vads, page), page, pte, false);
+            st = image_copy(p, v, page, pte, false);
         else if (!pte_frame(*pte))
             st = make_resident(p, page, pte);
         if (st == NTK_STATUS_NO_MEMORY && mm_wait_for_pages())

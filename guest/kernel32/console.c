@@ -1,8 +1,9 @@
 /*
- * console.c - the standard handles, WriteFile and WriteConsoleA.
+ * console.c - the standard handles and WriteConsoleA; WriteFile and
+ * ReadFile (file.c) come here for console handles.
  *
  * The console is the kernel's NtkWriteConsole (stdout and stderr are the
- * same device); there is no file system and no console input.  The
+ * same device); there is no console input.  The
  * standard handles are console pseudo-handles with the low two bits set,
  * the form Windows used for console handles before Windows 8: 3 (input),
  * 7 (output), 11 (error).  They never collide with kernel handles, which
@@ -26,8 +27,13 @@ HANDLE WINAPI GetStdHandle(DWORD nStdHandle)
     return INVALID_HANDLE_VALUE;
 }
 
+BOOL k32_is_console(HANDLE h)
+{
+    return ((ULONG_PTR)h & 3) == 3;
+}
+
 /* Write n bytes to the console; *written says how many went. */
-static BOOL console_write(HANDLE h, const void *buffer, DWORD n, LPDWORD written)
+BOOL k32_console_write(HANDLE h, const void *buffer, DWORD n, LPDWORD written)
 {
     if (h != CONSOLE_OUTPUT && h != CONSOLE_ERROR)
         return k32_fail(h == CONSOLE_INPUT ? ERROR_ACCESS_DENIED : ERROR_INVALID_HANDLE);
@@ -47,21 +53,23 @@ static BOOL console_write(HANDLE h, const void *buffer, DWORD n, LPDWORD written
     return TRUE;
 }
 
-/* Synchronous writes only: an OVERLAPPED is ERROR_INVALID_PARAMETER. */
-BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer, DWORD nNumberOfBytesToWrite,
-                      LPDWORD lpNumberOfBytesWritten, LPOVERLAPPED lpOverlapped)
-{
-    if (lpNumberOfBytesWritten)
-        *lpNumberOfBytesWritten = 0;
-    if (lpOverlapped)
-        return k32_fail(ERROR_INVALID_PARAMETER);
-    return console_write(hFile, lpBuffer, nNumberOfBytesToWrite, lpNumberOfBytesWritten);
-}
-
 BOOL WINAPI WriteConsoleA(HANDLE hConsoleOutput, CONST VOID *lpBuffer, DWORD nNumberOfCharsToWrite,
                           LPDWORD lpNumberOfCharsWritten, LPVOID lpReserved)
 {
     if (lpReserved)
         return k32_fail(ERROR_INVALID_PARAMETER);
-    return console_write(hConsoleOutput, lpBuffer, nNumberOfCharsToWrite, lpNumberOfCharsWritten);
+    return k32_console_write(hConsoleOutput, lpBuffer, nNumberOfCharsToWrite,
+                             lpNumberOfCharsWritten);
+}
+
+/* There is no console input: reading it finds the end at once (0 bytes);
+ * the output handles cannot be read. */
+BOOL k32_console_read(HANDLE h, LPDWORD read)
+{
+    if (read)
+        *read = 0;
+    if (h != CONSOLE_INPUT)
+        return k32_fail(h == CONSOLE_OUTPUT || h == CONSOLE_ERROR ? ERROR_ACCESS_DENIED
+                                                                  : ERROR_INVALID_HANDLE);
+    return TRUE;
 }

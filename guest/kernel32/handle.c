@@ -8,8 +8,7 @@
  * as on Windows. */
 BOOL WINAPI CloseHandle(HANDLE hObject)
 {
-    ULONG_PTR h = (ULONG_PTR)hObject;
-    if ((h & 3) == 3 || hObject == NtCurrentProcess() || hObject == NtCurrentThread())
+    if (k32_is_console(hObject) || hObject == NtCurrentProcess() || hObject == NtCurrentThread())
         return TRUE;
     NTSTATUS st = NtClose(hObject);
     return NT_SUCCESS(st) ? TRUE : k32_fail_status(st);

@@ -81,3 +81,32 @@ SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer
 {
     return VirtualQueryEx(GetCurrentProcess(), lpAddress, lpBuffer, dwLength);
 }
+
+/* Large pages are 2 MB (NtAllocateVirtualMemory with MEM_LARGE_PAGES;
+ * docs/kernel.md, "Large pages"). */
+SIZE_T WINAPI GetLargePageMinimum(void)
+{
+    return NTK_LARGE_PAGE_SIZE;
+}
+
+/* VirtualAlloc with MEM_EXTENDED_PARAMETERs (NtAllocateVirtualMemoryEx):
+ * the attribute flags MEM_EXTENDED_PARAMETER_NONPAGED_LARGE and _HUGE ask
+ * for 2 MB and 1 GB pages; other parameter types are not supported
+ * (ERROR_NOT_SUPPORTED).  Process NULL is the current process. */
+PVOID WINAPI VirtualAlloc2(HANDLE Process, PVOID BaseAddress, SIZE_T Size,
+                           ULONG AllocationType, ULONG PageProtection,
+                           MEM_EXTENDED_PARAMETER *ExtendedParameters, ULONG ParameterCount)
+{
+    if (BaseAddress && (ULONG_PTR)BaseAddress < NTK_ALLOCATION_GRANULARITY) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    NTSTATUS st = NtAllocateVirtualMemoryEx(Process ? Process : GetCurrentProcess(), &BaseAddress,
+                                            &Size, AllocationType, PageProtection,
+                                            ExtendedParameters, ParameterCount);
+    if (!NT_SUCCESS(st)) {
+        BaseSetLastNTError(st);
+        return NULL;
+    }
+    return BaseAddress;
+}

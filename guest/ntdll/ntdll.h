@@ -14,10 +14,12 @@
 #include <windows.h>
 
 #include "shared/nt/exception.h"
+#include "shared/nt/file.h"
 #include "shared/nt/memory.h"
 #include "shared/nt/process.h"
 #include "shared/nt/services.h"
 #include "shared/nt/status.h"
+#include "shared/nt/token.h"
 
 #ifndef NTSTATUS_DEFINED
 #define NTSTATUS_DEFINED
@@ -80,6 +82,59 @@ NTDLL_API NTSTATUS NTAPI NtkQueryPhysicalAddress(HANDLE Process, PVOID Address,
                                                  ULONG64 *PhysicalAddress);
 NTDLL_API NTSTATUS NTAPI NtSetInformationProcess(HANDLE Process, ULONG Class, PVOID Information,
                                                  ULONG Length);
+
+/* Files, sections, privileges: the structures are shared/nt/'s (Windows's
+ * layouts: OBJECT_ATTRIBUTES, UNICODE_STRING, IO_STATUS_BLOCK,
+ * TOKEN_PRIVILEGES, MEM_EXTENDED_PARAMETER), passed as pointers. */
+NTDLL_API NTSTATUS NTAPI NtCreateFile(PHANDLE File, ACCESS_MASK Access,
+                                      struct ntk_object_attributes *Attributes,
+                                      struct ntk_io_status_block *IoStatus,
+                                      PLARGE_INTEGER AllocationSize, ULONG FileAttributes,
+                                      ULONG ShareAccess, ULONG CreateDisposition,
+                                      ULONG CreateOptions, PVOID EaBuffer, ULONG EaLength);
+NTDLL_API NTSTATUS NTAPI NtOpenFile(PHANDLE File, ACCESS_MASK Access,
+                                    struct ntk_object_attributes *Attributes,
+                                    struct ntk_io_status_block *IoStatus, ULONG ShareAccess,
+                                    ULONG OpenOptions);
+NTDLL_API NTSTATUS NTAPI NtReadFile(HANDLE File, HANDLE Event, PVOID ApcRoutine,
+                                    PVOID ApcContext, struct ntk_io_status_block *IoStatus,
+                                    PVOID Buffer, ULONG Length, PLARGE_INTEGER ByteOffset,
+                                    PULONG Key);
+NTDLL_API NTSTATUS NTAPI NtWriteFile(HANDLE File, HANDLE Event, PVOID ApcRoutine,
+                                     PVOID ApcContext, struct ntk_io_status_block *IoStatus,
+                                     const VOID *Buffer, ULONG Length, PLARGE_INTEGER ByteOffset,
+                                     PULONG Key);
+NTDLL_API NTSTATUS NTAPI NtQueryInformationFile(HANDLE File, struct ntk_io_status_block *IoStatus,
+                                                PVOID Information, ULONG Length, ULONG Class);
+NTDLL_API NTSTATUS NTAPI NtSetInformationFile(HANDLE File, struct ntk_io_status_block *IoStatus,
+                                              PVOID Information, ULONG Length, ULONG Class);
+NTDLL_API NTSTATUS NTAPI NtCreateSection(PHANDLE Section, ACCESS_MASK Access,
+                                         struct ntk_object_attributes *Attributes,
+                                         PLARGE_INTEGER MaximumSize, ULONG SectionPageProtection,
+                                         ULONG AllocationAttributes, HANDLE File);
+NTDLL_API NTSTATUS NTAPI NtOpenSection(PHANDLE Section, ACCESS_MASK Access,
+                                       struct ntk_object_attributes *Attributes);
+NTDLL_API NTSTATUS NTAPI NtMapViewOfSection(HANDLE Section, HANDLE Process, PVOID *BaseAddress,
+                                            ULONG_PTR ZeroBits, SIZE_T CommitSize,
+                                            PLARGE_INTEGER SectionOffset, PSIZE_T ViewSize,
+                                            ULONG InheritDisposition, ULONG AllocationType,
+                                            ULONG Win32Protect);
+NTDLL_API NTSTATUS NTAPI NtUnmapViewOfSection(HANDLE Process, PVOID BaseAddress);
+NTDLL_API NTSTATUS NTAPI NtFlushVirtualMemory(HANDLE Process, PVOID *BaseAddress,
+                                              PSIZE_T RegionSize,
+                                              struct ntk_io_status_block *IoStatus);
+NTDLL_API NTSTATUS NTAPI NtOpenProcessToken(HANDLE Process, ACCESS_MASK Access, PHANDLE Token);
+NTDLL_API NTSTATUS NTAPI NtAdjustPrivilegesToken(HANDLE Token, BOOLEAN DisableAll,
+                                                 PTOKEN_PRIVILEGES NewState, ULONG BufferLength,
+                                                 PTOKEN_PRIVILEGES PreviousState,
+                                                 PULONG ReturnLength);
+NTDLL_API NTSTATUS NTAPI NtAllocateVirtualMemoryEx(HANDLE Process, PVOID *BaseAddress,
+                                                   PSIZE_T RegionSize, ULONG AllocationType,
+                                                   ULONG Protect, PVOID ExtendedParameters,
+                                                   ULONG ParameterCount);
+/* The machine records its counters (the TLB model's too) under Id: phases
+ * of a run, side by side in `mmulab run --stats` (docs/programs.md). */
+NTDLL_API NTSTATUS NTAPI NtkMark(ULONG Id);
 
 /* ---- exceptions (exception.c, dispatch.S) ---- */
 

@@ -36,7 +36,22 @@
     X(NtQueryInformationThread, NTK_SVC_QUERY_INFORMATION_THREAD) \
     X(NtkQuerySystemMemory, NTK_SVC_QUERY_SYSTEM_MEMORY)         \
     X(NtkQueryPhysicalAddress, NTK_SVC_QUERY_PHYSICAL_ADDRESS)   \
-    X(NtSetInformationProcess, NTK_SVC_SET_INFORMATION_PROCESS)
+    X(NtSetInformationProcess, NTK_SVC_SET_INFORMATION_PROCESS)  \
+    X(NtCreateFile, NTK_SVC_CREATE_FILE)                         \
+    X(NtOpenFile, NTK_SVC_OPEN_FILE)                             \
+    X(NtReadFile, NTK_SVC_READ_FILE)                             \
+    X(NtWriteFile, NTK_SVC_WRITE_FILE)                           \
+    X(NtQueryInformationFile, NTK_SVC_QUERY_INFORMATION_FILE)    \
+    X(NtSetInformationFile, NTK_SVC_SET_INFORMATION_FILE)        \
+    X(NtCreateSection, NTK_SVC_CREATE_SECTION)                   \
+    X(NtOpenSection, NTK_SVC_OPEN_SECTION)                       \
+    X(NtMapViewOfSection, NTK_SVC_MAP_VIEW_OF_SECTION)           \
+    X(NtUnmapViewOfSection, NTK_SVC_UNMAP_VIEW_OF_SECTION)       \
+    X(NtFlushVirtualMemory, NTK_SVC_FLUSH_VIRTUAL_MEMORY)        \
+    X(NtOpenProcessToken, NTK_SVC_OPEN_PROCESS_TOKEN)            \
+    X(NtAdjustPrivilegesToken, NTK_SVC_ADJUST_PRIVILEGES_TOKEN)  \
+    X(NtAllocateVirtualMemoryEx, NTK_SVC_ALLOCATE_VIRTUAL_MEMORY_EX) \
+    X(NtkMark, NTK_SVC_MARK)
 
 #define STUB(name, number)                                                       \
     void name(void);                                                             \

@@ -64,4 +64,40 @@ struct ntk_memory_basic_information {
 };
 _Static_assert(sizeof(struct ntk_memory_basic_information) == 0x30, "MEMORY_BASIC_INFORMATION");
 
+/* Sections (NtCreateSection, NtMapViewOfSection; docs/kernel.md, "Sections
+ * and views"): access rights, allocation attributes, inherit dispositions. */
+#define NTK_SECTION_QUERY        0x0001u
+#define NTK_SECTION_MAP_WRITE    0x0002u
+#define NTK_SECTION_MAP_READ     0x0004u
+#define NTK_SECTION_MAP_EXECUTE  0x0008u
+#define NTK_SECTION_EXTEND_SIZE  0x0010u
+#define NTK_SECTION_ALL_ACCESS   0x000F001Fu
+#define NTK_SEC_FILE             0x00800000u
+#define NTK_SEC_IMAGE            0x01000000u
+#define NTK_SEC_RESERVE          0x04000000u
+#define NTK_SEC_COMMIT           0x08000000u
+#define NTK_SEC_NOCACHE          0x10000000u
+#define NTK_SEC_LARGE_PAGES      0x80000000u
+#define NTK_VIEW_SHARE           1
+#define NTK_VIEW_UNMAP           2
+#define NTK_SECTION_MAX_BYTES    (512ull << 20) /* prototype entries: 256 x 512 pages */
+
+/* Large pages (VirtualAlloc MEM_LARGE_PAGES; VirtualAlloc2 for 1 GB ones). */
+#define NTK_LARGE_PAGE_SIZE      0x200000ull
+#define NTK_HUGE_PAGE_SIZE       0x40000000ull
+
+/* MEM_EXTENDED_PARAMETER (NtAllocateVirtualMemoryEx, VirtualAlloc2): this
+ * kernel knows the attribute-flags type and its large- and huge-page
+ * flags. */
+struct ntk_mem_extended_parameter {
+    uint64_t type;               /* low 8 bits: NTK_MEM_EXTENDED_PARAMETER_*, the rest 0 */
+    uint64_t value;              /* ULong64 */
+};
+_Static_assert(sizeof(struct ntk_mem_extended_parameter) == 16, "MEM_EXTENDED_PARAMETER");
+#define NTK_MEM_EXTENDED_PARAMETER_ATTRIBUTE_FLAGS 5
+#define NTK_MEM_EXTENDED_PARAMETER_NONPAGED        0x02u
+#define NTK_MEM_EXTENDED_PARAMETER_NONPAGED_LARGE  0x08u
+#define NTK_MEM_EXTENDED_PARAMETER_NONPAGED_HUGE   0x10u
+#define NTK_MEM_EXTENDED_PARAMETERS_MAX            8
+
 #endif /* SHARED_NT_MEMORY_H */

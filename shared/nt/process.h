@@ -19,18 +19,11 @@
 
 #include <stdint.h>
 
+#include "shared/nt/object.h" /* UNICODE_STRING */
+
 #define NTK_PEB_IMAGE_BASE_ADDRESS 0x10
 #define NTK_PEB_PROCESS_PARAMETERS 0x20
 #define NTK_PEB_PROCESS_HEAP       0x30
-
-/* UNICODE_STRING (x64): Length and MaximumLength in bytes. */
-struct ntk_unicode_string {
-    uint16_t length;            /* +0x00 without the terminating NUL */
-    uint16_t maximum_length;    /* +0x02 */
-    uint32_t pad;
-    uint64_t buffer;            /* +0x08 UTF-16 */
-};
-_Static_assert(sizeof(struct ntk_unicode_string) == 16, "UNICODE_STRING");
 
 #define NTK_PARAMS_MAXIMUM_LENGTH  0x00
 #define NTK_PARAMS_LENGTH          0x04

@@ -71,6 +71,50 @@ enum ntk_service {
     NTK_SVC_SET_INFORMATION_PROCESS,     /* NtSetInformationProcess(Process, Class, Info,
                                             ULONG Length): ProcessQuotaLimits (working-set
                                             sizes) only */
+    /* Files of the data volume (shared/nt/file.h; issue 7, branch mapped). */
+    NTK_SVC_CREATE_FILE,                 /* NtCreateFile(HANDLE *File, ACCESS_MASK, OBJECT_ATTRIBUTES *,
+                                            IO_STATUS_BLOCK *, LARGE_INTEGER *AllocationSize,
+                                            ULONG FileAttributes, ULONG ShareAccess,
+                                            ULONG CreateDisposition, ULONG CreateOptions,
+                                            PVOID EaBuffer, ULONG EaLength) */
+    NTK_SVC_OPEN_FILE,                   /* NtOpenFile(HANDLE *File, ACCESS_MASK, OBJECT_ATTRIBUTES *,
+                                            IO_STATUS_BLOCK *, ULONG ShareAccess,
+                                            ULONG OpenOptions) */
+    NTK_SVC_READ_FILE,                   /* NtReadFile(File, HANDLE Event, PVOID ApcRoutine,
+                                            PVOID ApcContext, IO_STATUS_BLOCK *, PVOID Buffer,
+                                            ULONG Length, LARGE_INTEGER *ByteOffset, ULONG *Key) */
+    NTK_SVC_WRITE_FILE,                  /* NtWriteFile(the same arguments) */
+    NTK_SVC_QUERY_INFORMATION_FILE,      /* NtQueryInformationFile(File, IO_STATUS_BLOCK *, PVOID,
+                                            ULONG Length, ULONG Class) */
+    NTK_SVC_SET_INFORMATION_FILE,        /* NtSetInformationFile(the same arguments) */
+    /* Sections and views (shared/nt/memory.h). */
+    NTK_SVC_CREATE_SECTION,              /* NtCreateSection(HANDLE *Section, ACCESS_MASK,
+                                            OBJECT_ATTRIBUTES *, LARGE_INTEGER *MaximumSize,
+                                            ULONG SectionPageProtection,
+                                            ULONG AllocationAttributes, HANDLE File) */
+    NTK_SVC_OPEN_SECTION,                /* NtOpenSection(HANDLE *Section, ACCESS_MASK,
+                                            OBJECT_ATTRIBUTES *) */
+    NTK_SVC_MAP_VIEW_OF_SECTION,         /* NtMapViewOfSection(Section, Process, PVOID *Base,
+                                            ULONG_PTR ZeroBits, SIZE_T CommitSize,
+                                            LARGE_INTEGER *SectionOffset, SIZE_T *ViewSize,
+                                            ULONG InheritDisposition, ULONG AllocationType,
+                                            ULONG Win32Protect) */
+    NTK_SVC_UNMAP_VIEW_OF_SECTION,       /* NtUnmapViewOfSection(Process, PVOID Base) */
+    NTK_SVC_FLUSH_VIRTUAL_MEMORY,        /* NtFlushVirtualMemory(Process, PVOID *Base,
+                                            SIZE_T *Size, IO_STATUS_BLOCK *) */
+    /* Privileges (shared/nt/token.h) and large pages. */
+    NTK_SVC_OPEN_PROCESS_TOKEN,          /* NtOpenProcessToken(Process, ACCESS_MASK,
+                                            HANDLE *Token) */
+    NTK_SVC_ADJUST_PRIVILEGES_TOKEN,     /* NtAdjustPrivilegesToken(Token, BOOLEAN DisableAll,
+                                            TOKEN_PRIVILEGES *NewState, ULONG BufferLength,
+                                            TOKEN_PRIVILEGES *PreviousState,
+                                            ULONG *ReturnLength) */
+    NTK_SVC_ALLOCATE_VIRTUAL_MEMORY_EX,  /* NtAllocateVirtualMemoryEx(Process, PVOID *Base,
+                                            SIZE_T *Size, ULONG Type, ULONG Protect,
+                                            MEM_EXTENDED_PARAMETER *, ULONG Count) */
+    NTK_SVC_MARK,                        /* NtkMark(ULONG Id): the machine records its
+                                            counters (and the TLB model's) under Id: phases
+                                            of a run, side by side in --stats */
     NTK_SVC_COUNT
 };
 
@@ -177,6 +221,12 @@ struct ntk_system_memory {
     uint64_t working_set_pages;   /* resident pages of all processes' working sets */
     uint64_t trimmed_pages;       /* pages removed from working sets */
     uint64_t commit_limit_ram;    /* the part of commit_limit that is RAM */
+    uint64_t mapped_page_ins;     /* data-file pages read for views (faults) */
+    uint64_t mapped_page_writes;  /* data-file pages written back (flush, unmap, exit) */
+    uint64_t mapped_pages_resident; /* frames data and paging-file sections hold now */
+    uint64_t mapped_sections;     /* data and paging-file sections alive now */
+    uint64_t large_pages;         /* 2 MB pages allocated now (a 1 GB page counts 512) */
+    uint64_t mapped_faults;       /* faults resolved by reading a data file (views) */
 };
 
 /* The Process Environment Block and Thread Environment Block: the fields

@@ -72,4 +72,31 @@ typedef int32_t ntk_status;
 #define NTK_STATUS_ENTRYPOINT_NOT_FOUND    ((ntk_status)0xC0000139)
 #define NTK_STATUS_ILLEGAL_DLL_RELOCATION  ((ntk_status)0xC0000269)
 
+/* Files, sections, views, privileges (docs/kernel.md, "Files", "Sections"). */
+#define NTK_STATUS_NOT_ALL_ASSIGNED        ((ntk_status)0x00000106) /* success: some privileges not held */
+#define NTK_STATUS_OBJECT_NAME_EXISTS      ((ntk_status)0x40000000) /* success: opened an existing object */
+#define NTK_STATUS_END_OF_FILE             ((ntk_status)0xC0000011)
+#define NTK_STATUS_NOT_MAPPED_VIEW         ((ntk_status)0xC0000019)
+#define NTK_STATUS_INVALID_VIEW_SIZE       ((ntk_status)0xC000001F)
+#define NTK_STATUS_INVALID_FILE_FOR_SECTION ((ntk_status)0xC0000020)
+#define NTK_STATUS_ACCESS_DENIED           ((ntk_status)0xC0000022)
+#define NTK_STATUS_OBJECT_TYPE_MISMATCH    ((ntk_status)0xC0000024)
+#define NTK_STATUS_OBJECT_NAME_INVALID     ((ntk_status)0xC0000033)
+#define NTK_STATUS_OBJECT_NAME_COLLISION   ((ntk_status)0xC0000035)
+#define NTK_STATUS_OBJECT_PATH_NOT_FOUND   ((ntk_status)0xC000003A)
+#define NTK_STATUS_OBJECT_PATH_SYNTAX_BAD  ((ntk_status)0xC000003B)
+#define NTK_STATUS_SECTION_TOO_BIG         ((ntk_status)0xC0000040)
+#define NTK_STATUS_SHARING_VIOLATION       ((ntk_status)0xC0000043)
+#define NTK_STATUS_SECTION_PROTECTION      ((ntk_status)0xC000004E)
+#define NTK_STATUS_PRIVILEGE_NOT_HELD      ((ntk_status)0xC0000061)
+#define NTK_STATUS_DISK_FULL               ((ntk_status)0xC000007F)
+#define NTK_STATUS_NOT_MAPPED_DATA         ((ntk_status)0xC0000088)
+#define NTK_STATUS_MEDIA_WRITE_PROTECTED   ((ntk_status)0xC00000A2)
+#define NTK_STATUS_NOT_SUPPORTED           ((ntk_status)0xC00000BB)
+#define NTK_STATUS_INVALID_PARAMETER_7     ((ntk_status)0xC00000F5)
+#define NTK_STATUS_INVALID_PARAMETER_8     ((ntk_status)0xC00000F6)
+#define NTK_STATUS_INVALID_PARAMETER_9     ((ntk_status)0xC00000F7)
+#define NTK_STATUS_MAPPED_FILE_SIZE_ZERO   ((ntk_status)0xC000011E)
+#define NTK_STATUS_MAPPED_ALIGNMENT        ((ntk_status)0xC0000220)
+
 #endif /* SHARED_NT_STATUS_H */
