@@ -3,12 +3,9 @@
  * Runs of the built-in kernel (or --kernel) with the command line "quiet
  * run=bench.elf" and the bench volume (bench.elf and, when mmulab was built
  * with mingw-w64, the PE programs of tests/guest/pe) as disk 0, written to
- * a temporary file: the guest program (guest/user/bench.c) frames each phase with console lines "@bench begin NAME
- * N" and "@bench end NAME"; the console stream is ours (fopencookie), so
- * each marker is stamped, with the host thread's CPU time and the virtual
- * time, the moment the guest writes its last byte.  Time per operation =
- * CPU time between the markers / N, the best of --repeat runs (CPU time:
- * the machines this runs on are shared).
+ * a temporary file: the guest program (guest/user/bench.c) frames each
+ * phase with console lines (emu/benchprobe.h).  Time per operation = CPU
+ * time between the markers / N, the best of --repeat runs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "emu/benchprobe.h"
 #include "emu/cli.h"
 #include "emu/commands.h"
 #include "emu/kernel.h"
@@ -56,93 +53,6 @@ static const struct cli_command command = {
                "with mingw-w64).",
     .options = options,
 };
-
-#define MAX_PHASES 8
-
-struct phase {
-    char name[16];
-    uint64_t n;
-    double begin, end;           /* host thread CPU time, seconds */
-    uint64_t vbegin, vend;       /* virtual time */
-    bool done;
-};
-
-struct probe {
-    char line[256];
-    size_t len;
-    struct phase phase[MAX_PHASES];
-    unsigned nphases;
-    bool echo;
-    struct machine *m;
-};
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-/* The virtual time of the console write being made (inside its I/O hook). */
-static uint64_t vnow(const struct probe *p)
-{
-    return p->m ? vtime_io_time(p->m) : 0;
-}
-
-static void on_line(struct probe *p, const char *line)
-{
-    char name[16];
-    unsigned long long n;
-    if (sscanf(line, "@bench begin %15s %llu", name, &n) == 2 && p->nphases < MAX_PHASES) {
-        struct phase *ph = &p->phase[p->nphases++];
-        snprintf(ph->name, sizeof ph->name, "%s", name);
-        ph->n = n;
-        ph->begin = now_s();
-        ph->vbegin = vnow(p);
-    } else if (sscanf(line, "@bench end %15s", name) == 1) {
-        for (unsigned i = 0; i < p->nphases; i++)
-            if (!strcmp(p->phase[i].name, name) && !p->phase[i].done) {
-                p->phase[i].end = now_s();
-                p->phase[i].vend = vnow(p);
-                p->phase[i].done = true;
-            }
-    } else if (p->echo) {
-        fprintf(stderr, "guest: %s\n", line);
-    }
-}
-
-static ssize_t console_write(void *cookie, const char *buf, size_t size)
-{
-    struct probe *p = cookie;
-    for (size_t i = 0; i < size; i++) {
-        if (buf[i] == '\n') {
-            p->line[p->len] = 0;
-            on_line(p, p->line);
-            p->len = 0;
-        } else if (p->len + 1 < sizeof p->line) {
-            p->line[p->len++] = buf[i];
-        }
-    }
-    return (ssize_t)size;
-}
-
-static const struct phase *find(const struct probe *p, const char *name)
-{
-    for (unsigned i = 0; i < p->nphases; i++)
-        if (!strcmp(p->phase[i].name, name) && p->phase[i].done && p->phase[i].n)
-            return &p->phase[i];
-    return NULL;
-}
-
-static double per_op_us(const struct phase *ph)
-{
-    return (ph->end - ph->begin) * 1e6 / (double)ph->n;
-}
-
-static double insns_per_op(const struct phase *ph)
-{
-    return (double)(ph->vend - ph->vbegin) / (double)ph->n;
-}
 
 /* The figures of one run, or the best of several. */
 struct figures {
@@ -197,14 +107,12 @@ static bool write_volume(char *path, size_t len)
 /* One run of the benchmark program; false (with a message) if it failed. */
 static bool run_once(const char *kernel, struct figures *f)
 {
-    struct probe probe = { .echo = true };
-    cookie_io_functions_t io = { .write = console_write };
-    FILE *console = fopencookie(&probe, "w", io);
+    struct bench_probe probe = { .nphases = 0 };
+    FILE *console = bench_probe_console(&probe);
     if (!console) {
         fprintf(stderr, "mmulab bench kernel: %s\n", strerror(errno));
         return false;
     }
-    setvbuf(console, NULL, _IONBF, 0);
 
     struct elf_image img;
     struct loader_error lerr;
@@ -250,29 +158,29 @@ static bool run_once(const char *kernel, struct figures *f)
     probe.m = NULL;
     machine_free(m);
 
-    const struct phase *sys = find(&probe, "syscall"), *fault = find(&probe, "fault");
-    const struct phase *cycle = find(&probe, "cycle"), *sw = find(&probe, "switch");
+    const struct bench_phase *sys = bench_probe_find(&probe, "syscall"), *fault = bench_probe_find(&probe, "fault");
+    const struct bench_phase *cycle = bench_probe_find(&probe, "cycle"), *sw = bench_probe_find(&probe, "switch");
     if (guest != 0 || !sys || !fault || !cycle || !sw) {
         fprintf(stderr, "mmulab bench kernel: the guest benchmark did not complete (exit status "
                         "%d)\n", guest);
         goto out;
     }
     *f = (struct figures){
-        .syscall_us = per_op_us(sys), .fault_us = per_op_us(fault),
-        .cycles_per_s = (double)cycle->n / (cycle->end - cycle->begin),
-        .switches_per_s = (double)sw->n / (sw->end - sw->begin),
-        .syscall_insns = insns_per_op(sys), .fault_insns = insns_per_op(fault),
-        .cycle_insns = insns_per_op(cycle), .switch_insns = insns_per_op(sw),
+        .syscall_us = bench_phase_us(sys), .fault_us = bench_phase_us(fault),
+        .cycles_per_s = bench_phase_per_s(cycle),
+        .switches_per_s = bench_phase_per_s(sw),
+        .syscall_insns = bench_phase_insns(sys), .fault_insns = bench_phase_insns(fault),
+        .cycle_insns = bench_phase_insns(cycle), .switch_insns = bench_phase_insns(sw),
         .syscalls = sys->n, .faults = fault->n, .cycles = cycle->n, .switches = sw->n,
         .insns = f->insns,
     };
-    const struct phase *create = find(&probe, "pecreate"), *pagein = find(&probe, "pagein");
+    const struct bench_phase *create = bench_probe_find(&probe, "pecreate"), *pagein = bench_probe_find(&probe, "pagein");
     if (create && pagein) {
         f->pe = true;
-        f->pe_create_us = per_op_us(create);
-        f->pe_create_insns = insns_per_op(create);
-        f->pageins_per_s = (double)pagein->n / (pagein->end - pagein->begin);
-        f->pagein_insns = insns_per_op(pagein);
+        f->pe_create_us = bench_phase_us(create);
+        f->pe_create_insns = bench_phase_insns(create);
+        f->pageins_per_s = bench_phase_per_s(pagein);
+        f->pagein_insns = bench_phase_insns(pagein);
         f->pe_creates = create->n;
         f->pageins = pagein->n;
     }

@@ -12,6 +12,7 @@ int cmd_bench_walk(int argc, char **argv);
 int cmd_bench_machine(int argc, char **argv);
 int cmd_bench_tlb(int argc, char **argv);
 int cmd_bench_kernel(int argc, char **argv);
+int cmd_bench_paging(int argc, char **argv);
 
 
 

@@ -26,6 +26,8 @@ static const struct command commands[] = {
       "the TLB model on the machine: speed (fast, precise) and reach (4 KB vs 2 MB pages)" },
     { "bench", "kernel", cmd_bench_kernel,
       "the guest kernel: system call and page fault round trips, switches" },
+    { "bench", "paging", cmd_bench_paging,
+      "the guest kernel's paging: page-out and page-in rates, transition vs paging-file faults" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
