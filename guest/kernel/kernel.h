@@ -203,7 +203,7 @@ bool pfn_check(void);                       /* invariants of the lists (self-tes
 uint64_t pfn_alloc_run(uint64_t npages, enum pfn_use use);
 void pfn_free_run(uint64_t pa, uint64_t npages);
 extern uint64_t pfn_demand_zero_faults;
-/* Pageable frames (docs/kernel.md, "Paging"): the entry that refers to a
+/* Pageable frames (docs/paging.md): the entry that refers to a
  * frame (a PTE, or an image section's prototype entry), its paging-file
  * copy, who maps it; the standby and modified lists. */
 uint64_t pfn_available(void);               /* free + zeroed + standby */

@@ -40,7 +40,7 @@ void stats_publish(void)
     put(i++, "faults_demand_zero", m.demand_zero_faults);
     put(i++, "pages_zeroed_by_thread", m.zeroed_by_thread);
     put(i++, "context_switches", sched_switches());
-    /* Paging (docs/kernel.md, "Paging"): the lists, the paging file, the
+    /* Paging (docs/paging.md): the lists, the paging file, the
      * faults by kind, the working sets. */
     put(i++, "pages_standby", m.standby_pages);
     put(i++, "pages_modified", m.modified_pages);

@@ -42,7 +42,7 @@
  * private frame: a private copy, or a shared page whose protection is a
  * write-copy one (charged_image_page).
  *
- * Paging (docs/kernel.md, "Paging") adds two not-present forms of a private
+ * Paging (docs/paging.md) adds two not-present forms of a private
  * page (not PROTO) that has left its working set:
  *
  *   COMMIT | TRANSITION | prot | frame   the frame is on the standby or

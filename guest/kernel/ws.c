@@ -219,7 +219,7 @@ static uint64_t others_minimums(const struct process *self)
                       NTK_QUOTA_LIMITS_HARDWS_MAX_ENABLE | NTK_QUOTA_LIMITS_HARDWS_MAX_DISABLE)
 
 /* NtSetInformationProcess(ProcessQuotaLimits): sizes in bytes (0: keep
- * that limit), both (SIZE_T)-1: empty the working set.  docs/kernel.md,
+ * that limit), both (SIZE_T)-1: empty the working set.  docs/paging.md,
  * "Working sets", has the rules. */
 ntk_status ws_set_limits(struct process *p, uint64_t min, uint64_t max, uint32_t flags)
 {

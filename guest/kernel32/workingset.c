@@ -5,7 +5,7 @@
  * ProcessQuotaLimits, with a QUOTA_LIMITS_EX as Windows's kernel32 passes
  * them), emptying it (K32EmptyWorkingSet), and its counters
  * (K32GetProcessMemoryInfo: class ProcessVmCounters).  The kernel applies
- * the rules (docs/kernel.md, "Working sets"); kernel32 checks what
+ * the rules (docs/paging.md, "Working sets"); kernel32 checks what
  * Microsoft documents as the caller's error: a size of zero.
  */
 #include "guest/kernel32/k32.h"

@@ -208,7 +208,7 @@ struct ntk_system_memory {
     uint64_t image_cow_copies;    /* private copies made by writes to image pages */
     uint64_t image_pages_resident; /* frames image sections hold now (shared) */
     uint64_t image_sections;      /* image sections (files) mapped now */
-    /* Paging (docs/kernel.md, "Paging"). */
+    /* Paging (docs/paging.md). */
     uint64_t standby_pages;       /* on the standby list: reusable without I/O */
     uint64_t modified_pages;      /* on the modified list: to be written first */
     uint64_t pagefile_pages;      /* the paging file's size, in pages (0: none) */
