@@ -46,13 +46,26 @@ static void parse_injection(void)
     if (!cmdline_get("pagefilefail", v, sizeof v))
         return;
     char *colon = strrchr(v, ':');
-    if (!colon || colon == v || (size_t)(colon - v) >= sizeof pf.fail_image)
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof pf.fail_image) {
+        kprintf("pagefilefail=%s: not IMAGE:VA (IMAGE at most %u characters): ignored\n", v,
+                (unsigned)sizeof pf.fail_image - 1);
         return;
+    }
+    uint64_t va = 0;
+    const char *s = colon + 1;
+    for (; *s && va < (1ull << 60); s++) {
+        int d = *s >= '0' && *s <= '9' ? *s - '0'
+                : (*s | 0x20) >= 'a' && (*s | 0x20) <= 'f' ? (*s | 0x20) - 'a' + 10 : -1;
+        if (d < 0)
+            break;
+        va = va * 16 + (uint64_t)d;
+    }
+    if (*s || s == colon + 1) { /* a test's typo: say so rather than test nothing */
+        kprintf("pagefilefail=%s: not IMAGE:VA with VA in hex: ignored\n", v);
+        return;
+    }
     memcpy(pf.fail_image, v, (size_t)(colon - v));
-    for (const char *s = colon + 1; *s; s++)
-        pf.fail_va = pf.fail_va * 16 +
-                     (uint64_t)(*s <= '9' ? *s - '0' : (*s | 0x20) - 'a' + 10);
-    pf.fail_va = PAGE_ROUND_DOWN(pf.fail_va);
+    pf.fail_va = PAGE_ROUND_DOWN(va);
     pf.fail_armed = true;
 }
 
