@@ -367,6 +367,11 @@ def mapview(mmulab, exe):
     check(raw[end:(end + 511) & ~511] == bytes(-end % 512),
           'on the host: the padding after the file\'s last byte is still zero')
     check(after.get('after.txt', (b'',))[0] == neighbour, 'the next member of the archive intact')
+    status, out = run(mmulab, 'mapview')
+    check(status == 2 and re.search(r'^    head -c 4096 /dev/zero > mapview\.dat && tar --format=ustar '
+                                    r'-cf data\.tar mapview\.dat$', out, re.M) and
+          re.search(r'^    mmulab run --data data\.tar mapview$', out, re.M),
+          'without --data: exit status 2 and the recipe for a data volume')
 
 
 def largepages(mmulab, exe):
