@@ -83,14 +83,7 @@ static MEMORY_BASIC_INFORMATION query(const void *p)
 
 static HANDLE spawn(const char *args)
 {
-    char line[128];
-    snprintf(line, sizeof line, "test_mapped.exe %s", args);
-    STARTUPINFOA si = { .cb = sizeof si };
-    PROCESS_INFORMATION pi;
-    if (!CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
-        return NULL;
-    CloseHandle(pi.hThread);
-    return pi.hProcess;
+    return spawn_child("test_mapped.exe", args);
 }
 
 static DWORD wait_child(HANDLE h)
