@@ -304,13 +304,14 @@ ntk_status svc_write_file(struct trapframe *tf, const uint64_t *a)
 ntk_status svc_query_information_file(struct trapframe *tf, const uint64_t *a)
 {
     (void)tf;
+    uint32_t cls = (uint32_t)a[4]; /* a ULONG on the stack: its upper half is garbage */
     struct ntk_io_status_block io = { 0 };
     union {
         struct ntk_file_standard_information standard;
         struct ntk_file_position_information position;
     } info = { 0 };
-    uint64_t n = a[4] == NTK_FILE_STANDARD_INFORMATION ? sizeof info.standard
-                 : a[4] == NTK_FILE_POSITION_INFORMATION ? sizeof info.position : 0;
+    uint64_t n = cls == NTK_FILE_STANDARD_INFORMATION ? sizeof info.standard
+                 : cls == NTK_FILE_POSITION_INFORMATION ? sizeof info.position : 0;
     struct file *f;
     ntk_status st = copy_to_user(a[1], &io, sizeof io);
     if (!NTK_SUCCESS(st) || !NTK_SUCCESS(st = file_arg(a[0], 0, &f)))
@@ -319,7 +320,7 @@ ntk_status svc_query_information_file(struct trapframe *tf, const uint64_t *a)
         st = NTK_STATUS_INVALID_INFO_CLASS;
     else if ((uint32_t)a[3] < n)
         st = NTK_STATUS_INFO_LENGTH_MISMATCH;
-    if (NTK_SUCCESS(st) && a[4] == NTK_FILE_POSITION_INFORMATION) {
+    if (NTK_SUCCESS(st) && cls == NTK_FILE_POSITION_INFORMATION) {
         info.position.current_byte_offset = (int64_t)f->position;
     } else if (NTK_SUCCESS(st)) {
         info.standard.allocation_size = (int64_t)PAGE_ROUND_UP(f->s->size);
@@ -345,7 +346,7 @@ ntk_status svc_set_information_file(struct trapframe *tf, const uint64_t *a)
     ntk_status st = copy_to_user(a[1], &io, sizeof io);
     if (!NTK_SUCCESS(st) || !NTK_SUCCESS(st = file_arg(a[0], 0, &f)))
         return st;
-    if (a[4] != NTK_FILE_POSITION_INFORMATION)
+    if ((uint32_t)a[4] != NTK_FILE_POSITION_INFORMATION) /* a ULONG: the low half only */
         st = NTK_STATUS_INVALID_INFO_CLASS;
     else if ((uint32_t)a[3] < sizeof pos)
         st = NTK_STATUS_INFO_LENGTH_MISMATCH;

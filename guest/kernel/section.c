@@ -31,7 +31,7 @@
  * of data and paging-file sections: a data page's dirty contents go back
  * to its file only when a view is flushed or unmapped (view.c), and a
  * paging-file section's pages stay resident while the section lives
- * (docs/kernel.md, "What Windows does differently").
+ * (docs/sections.md, "What differs from Windows").
  */
 #include "guest/kernel/kernel.h"
 

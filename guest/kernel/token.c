@@ -6,7 +6,7 @@
  * (privilege_enabled: large pages need SeLockMemoryPrivilege).
  *
  * What every token holds - this kernel's "policy", the way an administrator
- * grants a right on Windows (docs/kernel.md, "Privileges"):
+ * grants a right on Windows (docs/sections.md, "Privileges and tokens"):
  *
  *   SeLockMemoryPrivilege          held, disabled (not held with the kernel
  *                                  command line switch nolockmem)

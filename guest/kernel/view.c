@@ -145,9 +145,11 @@ ntk_status svc_map_view(struct trapframe *tf, const uint64_t *a)
         st = get_u64(a[5], &m.offset);
     if (!NTK_SUCCESS(st))
         return st;
-    if (a[7] != NTK_VIEW_SHARE && a[7] != NTK_VIEW_UNMAP)
+    /* InheritDisposition and AllocationType are ULONGs on the user stack:
+     * only their low halves are the caller's. */
+    if ((uint32_t)a[7] != NTK_VIEW_SHARE && (uint32_t)a[7] != NTK_VIEW_UNMAP)
         return NTK_STATUS_INVALID_PARAMETER_8;
-    if (a[8] & ~(uint64_t)NTK_MEM_TOP_DOWN)
+    if ((uint32_t)a[8] & ~(uint32_t)NTK_MEM_TOP_DOWN)
         return NTK_STATUS_INVALID_PARAMETER_9;
     uint32_t access = access_for(m.protect);
     if (!access)

@@ -1,9 +1,9 @@
 /*
  * file.c - files: CreateFileA, ReadFile, WriteFile, GetFileSize(Ex),
  * SetFilePointer(Ex), on the files of the data volume (`mmulab run --data`,
- * docs/kernel.md, "Files"), through NtCreateFile, NtReadFile, NtWriteFile,
- * NtQueryInformationFile and NtSetInformationFile, as Windows's kernel32
- * does.  Console handles go to console.c.
+ * docs/sections.md, "Files and their services"), through NtCreateFile,
+ * NtReadFile, NtWriteFile, NtQueryInformationFile and NtSetInformationFile,
+ * as Windows's kernel32 does.  Console handles go to console.c.
  *
  * The volume is flat: a name is found by its base name, any directory or
  * drive before it is ignored.  Files keep their sizes: CreateFileA opens

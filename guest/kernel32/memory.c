@@ -83,7 +83,7 @@ SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer
 }
 
 /* Large pages are 2 MB (NtAllocateVirtualMemory with MEM_LARGE_PAGES;
- * docs/kernel.md, "Large pages"). */
+ * docs/sections.md, "Large pages"). */
 SIZE_T WINAPI GetLargePageMinimum(void)
 {
     return NTK_LARGE_PAGE_SIZE;

@@ -4,7 +4,7 @@
  * exports them: a program's source is the same, its import names
  * kernel32.dll).  The kernel's tokens hold SeLockMemoryPrivilege (large
  * pages), SeChangeNotifyPrivilege and SeIncreaseWorkingSetPrivilege
- * (docs/kernel.md, "Privileges"); AdjustTokenPrivileges enables them.
+ * (docs/sections.md, "Privileges and tokens"); AdjustTokenPrivileges enables them.
  */
 #include "guest/kernel32/k32.h"
 

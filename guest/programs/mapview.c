@@ -122,9 +122,11 @@ int main(int argc, char **argv)
                            NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
     DWORD size = f != INVALID_HANDLE_VALUE ? GetFileSize(f, NULL) : 0;
     if (f == INVALID_HANDLE_VALUE || size < sizeof(struct shared_page)) {
-        printf("mapview: cannot open %s (error %lu) or it is smaller than %u bytes; run it with a "
-               "data volume: mmulab run --data DATA.tar mapview\n", file, GetLastError(),
-               (unsigned)sizeof(struct shared_page));
+        printf("mapview: cannot open %s (error %lu) or it is smaller than %u bytes.  It needs a "
+               "data volume holding it, for example:\n"
+               "    head -c 4096 /dev/zero > %s && tar --format=ustar -cf data.tar %s\n"
+               "    mmulab run --data data.tar mapview\n", file, GetLastError(),
+               (unsigned)sizeof(struct shared_page), file, file);
         return 2;
     }
     HANDLE m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, MAPPING);

@@ -4,7 +4,7 @@
  * access rights, share modes, create dispositions, IO_STATUS_BLOCK and the
  * information classes this kernel answers, with Windows's values and x64
  * layouts (winternl.h, wdm.h) under the NTK_ prefix.  The files are those
- * of the data volume (docs/kernel.md, "Files").  Freestanding.
+ * of the data volume (docs/sections.md, "Files and their services").  Freestanding.
  */
 #ifndef SHARED_NT_FILE_H
 #define SHARED_NT_FILE_H

@@ -64,8 +64,9 @@ struct ntk_memory_basic_information {
 };
 _Static_assert(sizeof(struct ntk_memory_basic_information) == 0x30, "MEMORY_BASIC_INFORMATION");
 
-/* Sections (NtCreateSection, NtMapViewOfSection; docs/kernel.md, "Sections
- * and views"): access rights, allocation attributes, inherit dispositions. */
+/* Sections (NtCreateSection, NtMapViewOfSection; docs/sections.md, "Sections"
+ * and "Views and write-back"): access rights, allocation attributes,
+ * inherit dispositions. */
 #define NTK_SECTION_QUERY        0x0001u
 #define NTK_SECTION_MAP_WRITE    0x0002u
 #define NTK_SECTION_MAP_READ     0x0004u

@@ -72,7 +72,7 @@ typedef int32_t ntk_status;
 #define NTK_STATUS_ENTRYPOINT_NOT_FOUND    ((ntk_status)0xC0000139)
 #define NTK_STATUS_ILLEGAL_DLL_RELOCATION  ((ntk_status)0xC0000269)
 
-/* Files, sections, views, privileges (docs/kernel.md, "Files", "Sections"). */
+/* Files, sections, views, privileges (docs/sections.md). */
 #define NTK_STATUS_NOT_ALL_ASSIGNED        ((ntk_status)0x00000106) /* success: some privileges not held */
 #define NTK_STATUS_OBJECT_NAME_EXISTS      ((ntk_status)0x40000000) /* success: opened an existing object */
 #define NTK_STATUS_END_OF_FILE             ((ntk_status)0xC0000011)

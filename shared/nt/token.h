@@ -14,7 +14,7 @@
 #define NTK_TOKEN_ALL_ACCESS         0x000F01FFu
 
 /* Privilege LUIDs (LowPart; HighPart 0).  The ones this kernel's tokens
- * hold (docs/kernel.md, "Privileges"): */
+ * hold (docs/sections.md, "Privileges and tokens"): */
 #define NTK_SE_LOCK_MEMORY_PRIVILEGE        4   /* large pages */
 #define NTK_SE_CHANGE_NOTIFY_PRIVILEGE      23  /* held and enabled, as on Windows */
 #define NTK_SE_INC_WORKING_SET_PRIVILEGE    33

@@ -286,6 +286,145 @@ def thrash(mmulab, exe):
           'a second run: the same output, the same counts, the same instruction count')
 
 
+# ---- issue 7, mapped files and large pages ----
+
+def data_volume(path, members):
+    """A ustar archive of (name, bytes, mode) members, as `mmulab run --data` takes it."""
+    import io
+    import tarfile
+    with tarfile.open(path, 'w', format=tarfile.USTAR_FORMAT) as t:
+        for name, data, mode in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), mode
+            t.addfile(info, io.BytesIO(data))
+
+
+def read_volume(path):
+    """{name: (bytes, offset of the data in the archive)} of a ustar archive."""
+    import tarfile
+    with tarfile.open(path, format=tarfile.USTAR_FORMAT) as t:
+        return {m.name: (t.extractfile(m).read(), m.offset_data) for m in t.getmembers()}
+
+
+def mapview(mmulab, exe):
+    """Two processes share a view of mapview.dat on a data volume the test
+    builds; after the run the archive on the host holds the child's message
+    (and the frame and address it reported) where the shared page began,
+    the rest of the file and its neighbours untouched, the private copy
+    nowhere."""
+    import os
+    import struct as st
+    import tempfile
+    original = bytes((i * 7 + 3) & 0xff for i in range(3 * 4096 + 100))
+    original = b'initial contents....' + original[20:]
+    neighbour = b'the file after it\n' * 300
+    with tempfile.TemporaryDirectory() as d:
+        tar = os.path.join(d, 'data.tar')
+        data_volume(tar, [('dir/mapview.dat', original, 0o644), ('after.txt', neighbour, 0o644)])
+        before = read_volume(tar)
+        status, out = run(mmulab, '--data', tar, 'mapview')
+        after = read_volume(tar)
+        raw = open(tar, 'rb').read()
+    check(status == 0, 'mapview exits 0 (%d)' % status)
+    v = re.search(r'^mapview: mapview\.dat, (\d+) bytes, mapped at 0x([0-9a-f]+): (\S+), (\w+), '
+                  r'(\d+) bytes, allocation base 0x([0-9a-f]+)$', out, re.M)
+    check(v and int(v[1]) == len(original), 'GetFileSize: the file\'s %d bytes' % len(original))
+    check(v and v[3] == 'MEM_MAPPED' and v[4] == 'READWRITE' and int(v[2], 16) % 0x10000 == 0 and
+          int(v[6], 16) == int(v[2], 16) and int(v[5]) == (len(original) + 4095) & ~4095,
+          'VirtualQuery of the view: MEM_MAPPED, READWRITE, 64 KB-aligned, its own allocation '
+          'base, the file\'s pages')
+    check(re.search(r'^  the file begins "initial contents...."$', out, re.M),
+          'the view shows the file\'s first bytes')
+    c = re.search(r'^child (\d+): mapped mapview-demo at 0x([0-9a-f]+), frame 0x([0-9a-f]+); '
+                  r'wrote "written by process (\d+)"$', out, re.M)
+    check(c and c[1] == c[4], 'the child writes its own process ID')
+    p = re.search(r'^parent: reads "([^"]*)" through its view at 0x([0-9a-f]+), frame '
+                  r'0x([0-9a-f]+), the child\'s 0x([0-9a-f]+): shared$', out, re.M)
+    check(p and c and p[1] == 'written by process ' + c[1] and p[3] == p[4] == c[3] and
+          p[2] == v[2], 'the parent reads the child\'s write through its own view: the same frame')
+    w = re.search(r'^parent: FILE_MAP_COPY view at 0x([0-9a-f]+): frame 0x([0-9a-f]+), after '
+                  r'writing "a private copy" 0x([0-9a-f]+); the shared view still reads "([^"]*)"$',
+                  out, re.M)
+    check(w and c and w[2] == c[3] and w[3] != w[2] and w[4] == 'written by process ' + c[1],
+          'a FILE_MAP_COPY view: the shared frame until written, then a frame of its own; the '
+          'shared view unchanged')
+    check(re.search(r'^child exited 0; every view unmapped; read back from the disk, mapview\.dat '
+                    r'holds "written by process %s"$' % (c[1] if c else '?'), out, re.M),
+          'after unmapping, ReadFile reads the child\'s message from the disk')
+    data, off = after.get('dir/mapview.dat', (b'', 0))
+    check(len(data) == len(original) and off == before['dir/mapview.dat'][1],
+          'on the host: mapview.dat keeps its size and its place in the archive')
+    if c and len(data) >= 88:
+        msg = data[:64].split(b'\0')[0].decode('ascii', 'replace')
+        frame, view, ack = st.unpack_from('<QQi', data, 64)
+        check(msg == 'written by process ' + c[1] and data[len(msg):64] == bytes(64 - len(msg)),
+              'on the host: the file begins with the child\'s message, zero-padded ("%s")' % msg)
+        check(frame == int(c[3], 16) and view == int(c[2], 16) and ack == 1,
+              'on the host: the child\'s frame and view address, the parent\'s acknowledgement')
+    check(data[88:] == original[88:], 'on the host: the rest of the file as it was')
+    check(b'a private copy' not in data, 'the FILE_MAP_COPY write never reached the file')
+    end = off + len(original)
+    check(raw[end:(end + 511) & ~511] == bytes(-end % 512),
+          'on the host: the padding after the file\'s last byte is still zero')
+    check(after.get('after.txt', (b'',))[0] == neighbour, 'the next member of the archive intact')
+    status, out = run(mmulab, 'mapview')
+    check(status == 2 and re.search(r'^    head -c 4096 /dev/zero > mapview\.dat && tar --format=ustar '
+                                    r'-cf data\.tar mapview\.dat$', out, re.M) and
+          re.search(r'^    mmulab run --data data\.tar mapview$', out, re.M),
+          'without --data: exit status 2 and the recipe for a data volume')
+
+
+def largepages(mmulab, exe):
+    """The sweeps' TLB counters from --stats-json (tlb_phases): the same
+    instructions; with 2 MB (and 1 GB) pages almost no page walks or
+    first-level misses where 4 KB pages miss on most reads."""
+    import json
+    import os
+    import tempfile
+    reads = 1000000
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, 'stats.json')
+        status, out = run(mmulab, '--tlb', 'skylake', '--stats-json', path, 'largepages')
+        stats = json.load(open(path)) if os.path.exists(path) else {}
+        path1g = os.path.join(d, 'stats1g.json')
+        status1g, out1g = run(mmulab, '--ram', '2G', '--tlb', 'skylake', '--stats-json', path1g,
+                              'largepages', '1g')
+        stats1g = json.load(open(path1g)) if os.path.exists(path1g) else {}
+    check(status == 0 and out.endswith('largepages: as expected\n'), 'largepages exits 0 (%d)' % status)
+    check(ints(r'GetLargePageMinimum\(\) = (\d+)', out) == [2 << 20], 'GetLargePageMinimum: 2 MB')
+    sums = re.findall(r'marks (\d)-(\d): %d reads, sum (0x[0-9a-f]+)$' % reads, out, re.M)
+    check([s[:2] for s in sums] == [('1', '2'), ('3', '4')] and sums[0][2] == sums[1][2],
+          'two sweeps (marks 1-2 and 3-4), the same sum')
+    big = re.search(r'^2m pages: 32 MB at 0x([0-9a-f]+) \(physical 0x([0-9a-f]+)\): MEM_PRIVATE, '
+                    r'MEM_COMMIT, READWRITE, 33554432 bytes, every page physically contiguous', out, re.M)
+    check(big and int(big[1], 16) % (2 << 20) == 0 and int(big[2], 16) % (2 << 20) == 0,
+          'the 2 MB pages: virtual and physical addresses multiples of 2 MB')
+    phases = {(p['from'], p['to']): p for p in stats.get('tlb_phases', [])}
+    small, large = phases.get((1, 2), {}), phases.get((3, 4), {})
+    check(small and large and small['instructions'] == large['instructions'],
+          'tlb_phases: both sweeps execute the same instructions (%s)' % small.get('instructions'))
+    check(small.get('walks', 0) > reads // 2,
+          '4 KB pages: most of the %d random reads over 32 MB walk the page tables (%s walks)' %
+          (reads, small.get('walks')))
+    check(large and large['walks'] * 1000 < small.get('walks', 0),
+          '2 MB pages: under a thousandth of the walks (%s vs %s)' % (large.get('walks'),
+                                                                      small.get('walks')))
+    l1_miss = [p['accesses'] - p['l1_hits'] for p in (small, large) if p]
+    check(len(l1_miss) == 2 and l1_miss[1] * 1000 < l1_miss[0],
+          'L1 TLB misses: %s with 4 KB pages, %s with 2 MB pages' % tuple(l1_miss + [None] * 2)[:2])
+    check(status1g == 0 and re.search(r'^1g pages: 1024 MB at 0x([0-9a-f]+) \(physical '
+                                      r'0x([0-9a-f]+)\)', out1g, re.M),
+          'with --ram 2G: one 1 GB page (largepages 1g exits %d)' % status1g)
+    huge = ints(r'^1g pages: 1024 MB at 0x([0-9a-f]+) \(physical 0x([0-9a-f]+)\)', out1g, 16)
+    check(huge and huge[0] % (1 << 30) == 0 and huge[1] % (1 << 30) == 0,
+          'the 1 GB page: virtual and physical addresses multiples of 1 GB (%s)' % huge)
+    one = [p for p in stats1g.get('tlb_phases', []) if (p['from'], p['to']) == (5, 6)]
+    check(one and one[0]['walks'] * 1000 < small.get('walks', 0) and
+          one[0]['instructions'] == small.get('instructions'),
+          '1 GB page: the same sweep, under a thousandth of the walks (%s)' %
+          (one and one[0]['walks']))
+
+
 def main():
     mmulab, demo = sys.argv[1:3]
     exe = sys.argv[3] if len(sys.argv) > 3 else None

@@ -1,7 +1,9 @@
 /*
- * tap.c - the last-error check and the memory probes (see tap.h).
+ * tap.c - the last-error check, the memory probes and children (see tap.h).
  */
 #include "tests/pe/tap.h"
+
+#include <stdio.h>
 
 struct probe_fault last_fault;
 static volatile LONG probing;
@@ -83,4 +85,16 @@ bool tap_error(ULONG_PTR result, DWORD want, const char *what)
         return tap_ok(true, "%s fails with error %lu", what, got);
     return tap_ok(false, "%s: result 0x%llx, error %lu, expected failure with error %lu", what,
                   (ULONGLONG)result, got, want);
+}
+
+HANDLE spawn_child(const char *program, const char *args)
+{
+    char line[256];
+    STARTUPINFOA si = { .cb = sizeof si };
+    PROCESS_INFORMATION pi;
+    if (snprintf(line, sizeof line, "%s %s", program, args) >= (int)sizeof line ||
+        !CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+        return NULL;
+    CloseHandle(pi.hThread);
+    return pi.hProcess;
 }

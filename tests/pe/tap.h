@@ -1,6 +1,6 @@
 /*
  * tap.h - what the PE test programs share: TAP (guest/lib/tap.h), a check
- * of a failed call's last error, and memory probes.
+ * of a failed call's last error, memory probes, and starting a child.
  *
  * The probes touch one byte and report the exception the access raised,
  * if any, instead of dying of it: a vectored handler (installed by
@@ -24,6 +24,10 @@ struct probe_fault {
 extern struct probe_fault last_fault;
 
 void probe_init(void);
+
+/* A child process running "PROGRAM ARGS" (the test program itself, as a
+ * rule): its process handle (the thread handle closed), or NULL. */
+HANDLE spawn_child(const char *program, const char *args);
 
 /* Read, write or call (a ret instruction must be there) one byte at p: 0 if
  * it worked, -1 if an exception was raised (last_fault says which). */

@@ -130,14 +130,7 @@ static int hold_minimum(SIZE_T pages)
 
 static HANDLE spawn(const char *args)
 {
-    char line[128];
-    snprintf(line, sizeof line, "test_paging.exe %s", args);
-    STARTUPINFOA si = { .cb = sizeof si };
-    PROCESS_INFORMATION pi;
-    if (!CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
-        return NULL;
-    CloseHandle(pi.hThread);
-    return pi.hProcess;
+    return spawn_child("test_paging.exe", args);
 }
 
 static DWORD wait_exit(HANDLE h)
