@@ -151,7 +151,7 @@ static ntk_status svc_query(struct trapframe *tf, const uint64_t *a)
 {
     (void)tf;
     struct ntk_memory_basic_information mbi;
-    if (a[2] != NTK_MEMORY_BASIC_INFORMATION_CLASS)
+    if ((uint32_t)a[2] != NTK_MEMORY_BASIC_INFORMATION_CLASS)
         return NTK_STATUS_INVALID_INFO_CLASS;
     if (a[4] < sizeof mbi)
         return NTK_STATUS_INFO_LENGTH_MISMATCH;
@@ -210,7 +210,7 @@ static ntk_status svc_create_thread(struct trapframe *tf, const uint64_t *a)
     ntk_status st = copy_to_user(a[0], &h, sizeof h);
     if (!NTK_SUCCESS(st))
         return st;
-    if (a[6] != 0)
+    if ((uint32_t)a[6] != 0) /* a ULONG on the stack: the low half only */
         return NTK_STATUS_INVALID_PARAMETER; /* CreateFlags: none supported yet */
     struct process *p = process_arg(a[3]);
     if (!p)
@@ -402,7 +402,7 @@ static ntk_status svc_query_process(struct trapframe *tf, const uint64_t *a)
     } u;
     uint32_t len = (uint32_t)a[3];
     bool len_ok;
-    switch (a[1]) {
+    switch ((uint32_t)a[1]) {
     case NTK_PROCESS_BASIC_INFORMATION: len_ok = len == sizeof u.basic; break;
     case NTK_PROCESS_QUOTA_LIMITS: len_ok = len == NTK_QUOTA_LIMITS_SIZE || len == sizeof u.quota; break;
     case NTK_PROCESS_VM_COUNTERS: len_ok = len == NTK_VM_COUNTERS_SIZE || len == sizeof u.vm; break;
@@ -413,9 +413,9 @@ static ntk_status svc_query_process(struct trapframe *tf, const uint64_t *a)
     struct process *p = process_arg(a[0]);
     if (!p)
         return NTK_STATUS_INVALID_HANDLE;
-    if (a[1] == NTK_PROCESS_BASIC_INFORMATION)
+    if ((uint32_t)a[1] == NTK_PROCESS_BASIC_INFORMATION)
         basic_information(p, &u.basic);
-    else if (a[1] == NTK_PROCESS_QUOTA_LIMITS)
+    else if ((uint32_t)a[1] == NTK_PROCESS_QUOTA_LIMITS)
         quota_limits(p, &u.quota);
     else
         vm_counters(p, &u.vm);
@@ -434,7 +434,7 @@ static ntk_status svc_set_process(struct trapframe *tf, const uint64_t *a)
     (void)tf;
     struct ntk_quota_limits_ex q;
     uint32_t len = (uint32_t)a[3];
-    if (a[1] != NTK_PROCESS_QUOTA_LIMITS)
+    if ((uint32_t)a[1] != NTK_PROCESS_QUOTA_LIMITS)
         return NTK_STATUS_INVALID_INFO_CLASS;
     if (len != NTK_QUOTA_LIMITS_SIZE && len != sizeof q)
         return NTK_STATUS_INFO_LENGTH_MISMATCH;
@@ -456,7 +456,7 @@ static ntk_status svc_query_thread(struct trapframe *tf, const uint64_t *a)
 {
     (void)tf;
     struct ntk_thread_basic_information info;
-    if (a[1] != NTK_THREAD_BASIC_INFORMATION)
+    if ((uint32_t)a[1] != NTK_THREAD_BASIC_INFORMATION)
         return NTK_STATUS_INVALID_INFO_CLASS;
     if ((uint32_t)a[3] != sizeof info)
         return NTK_STATUS_INFO_LENGTH_MISMATCH;
@@ -555,6 +555,12 @@ static const struct {
     [NTK_SVC_MARK] = { svc_mark, 1 },
 };
 
+/* The arguments as NT passes them: the first four in R10, RDX, R8, R9 (the
+ * stub moved RCX to R10: SYSCALL takes RCX), the rest in the caller's
+ * stack slots above its 32-byte home area and the stub's return address.
+ * Every slot is 64 bits, but a 32-bit parameter (ULONG, an enum, BOOLEAN)
+ * leaves the upper half undefined, in a register or on the stack (the
+ * Microsoft x64 calling convention): services read the low half only. */
 void syscall_dispatch(struct trapframe *tf)
 {
     uint64_t n = tf->rax & 0xffffffffu;

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "guest/ntdll/ntdll.h"
 #include "tests/pe/tap.h"
 
 #define PAGE 0x1000u
@@ -415,9 +416,67 @@ static void execute_rules(void)
     release(p);
 }
 
+/* The x64 calling convention leaves the upper half of a 32-bit argument
+ * (ULONG, an enum) undefined, in a register and in a stack slot alike: the
+ * services must read the low half only.  Called through types that make
+ * the compiler pass 64 bits of junk there. */
+static void NTAPI thread_exits(PVOID arg)
+{
+    ExitThread((DWORD)(ULONG_PTR)arg); /* a bare NtCreateThreadEx thread has nothing to return to */
+}
+
+typedef NTSTATUS(NTAPI *query_junk)(HANDLE, PVOID, ULONG64, PVOID, SIZE_T, PSIZE_T);
+typedef NTSTATUS(NTAPI *alloc_junk)(HANDLE, PVOID *, ULONG_PTR, PSIZE_T, ULONG64, ULONG64);
+typedef NTSTATUS(NTAPI *thread_junk)(PHANDLE, ACCESS_MASK, PVOID, HANDLE, PVOID, PVOID, ULONG64,
+                                     SIZE_T, SIZE_T, SIZE_T, PVOID);
+typedef void (*any_fn)(void);
+
+/* Through a volatile: the compiler no longer knows the real type. */
+static any_fn launder(any_fn f)
+{
+    any_fn volatile v = f;
+    return v;
+}
+#define AS(type, fn) ((type)launder((any_fn)(fn)))
+
+static void upper_halves(void)
+{
+    const ULONG64 junk = 0xA5A5A5A500000000ull;
+    MEMORY_BASIC_INFORMATION mbi;
+    SIZE_T got = 0;
+    NTSTATUS st = AS(query_junk, NtQueryVirtualMemory)(GetCurrentProcess(), (PVOID)&mbi,
+                                                       junk | 0 /* MemoryBasicInformation */,
+                                                       &mbi, sizeof mbi, &got);
+    tap_ok(st == 0 && got == sizeof mbi && mbi.State == MEM_COMMIT,
+           "NtQueryVirtualMemory: a class with junk in its upper half (0x%lx)", (ULONG)st);
+    PVOID base = NULL;
+    SIZE_T size = PAGE;
+    st = AS(alloc_junk, NtAllocateVirtualMemory)(GetCurrentProcess(), &base, 0, &size,
+                                                 junk | MEM_COMMIT | MEM_RESERVE,
+                                                 junk | PAGE_READWRITE);
+    tap_ok(st == 0 && base && size == PAGE,
+           "NtAllocateVirtualMemory: type and protection on the stack with junk (0x%lx)",
+           (ULONG)st);
+    if (base)
+        release(base);
+    HANDLE t = NULL;
+    st = AS(thread_junk, NtCreateThreadEx)(&t, THREAD_ALL_ACCESS, NULL, GetCurrentProcess(),
+                                          (PVOID)thread_exits, (PVOID)(ULONG_PTR)42,
+                                          junk /* Flags 0 */, 0, 0, 0, NULL);
+    DWORD code = 0;
+    if (st == 0) {
+        WaitForSingleObject(t, INFINITE);
+        GetExitCodeThread(t, &code);
+        CloseHandle(t);
+    }
+    tap_ok(st == 0 && code == 42,
+           "NtCreateThreadEx: Flags 0 with junk in its upper half (0x%lx, exit %lu)", (ULONG)st,
+           code);
+}
+
 int main(void)
 {
-    tap_plan(73);
+    tap_plan(76);
     probe_init();
     alloc_rules();
     alloc_errors();
@@ -425,5 +484,6 @@ int main(void)
     protect_rules();
     query_rules();
     execute_rules();
+    upper_halves();
     return tap_done();
 }
