@@ -749,6 +749,15 @@ static ntk_status view_vad(struct process *p, uint64_t start, uint64_t size, uin
     return NTK_STATUS_SUCCESS;
 }
 
+/* The new view v of s joins p's address space (a reference to s). */
+static void view_attach(struct process *p, struct vad *v, struct section *s)
+{
+    v->section = s;
+    section_ref(s);
+    vad_insert(&p->vads, v);
+    vm_reserved(p, v);
+}
+
 /* Map a view of image section s into p at *base (its preferred base) if
  * that range is free, else at the lowest free 64 KB-aligned range: then
  * STATUS_IMAGE_NOT_AT_BASE (success; the caller relocates).  Every page is
@@ -773,10 +782,7 @@ ntk_status vm_map_image(struct process *p, struct section *s, uint64_t *base)
     v->alloc_protect = NTK_PAGE_EXECUTE_WRITECOPY;
     v->type = NTK_MEM_IMAGE;
     v->flags = VAD_SYSTEM;
-    v->section = s;
-    section_ref(s);
-    vad_insert(&p->vads, v);
-    vm_reserved(p, v);
+    view_attach(p, v, s);
     for (uint32_t rva = 0; rva < size; rva += PAGE_SIZE)
         *pmap_pte(p->pml4, start + rva, false) =
             make_pte(0, pe_page_protection(info, rva)) | PTE_PROTO;
@@ -805,12 +811,9 @@ ntk_status vm_map_view(struct process *p, struct section *s, uint64_t first_page
         return st;
     v->alloc_protect = protect;
     v->type = NTK_MEM_MAPPED;
-    v->section = s;
     v->first_page = first_page;
     v->section_protect = section_protect;
-    section_ref(s);
-    vad_insert(&p->vads, v);
-    vm_reserved(p, v);
+    view_attach(p, v, s);
     for (uint64_t va = start; va < start + size; va += PAGE_SIZE)
         *pmap_pte(p->pml4, va, false) = make_pte(0, protect) | PTE_PROTO;
     *base = start;
