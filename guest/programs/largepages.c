@@ -103,7 +103,13 @@ static BOOL run(const struct phase *ph, ULONG64 *sum)
     SIZE_T size = ph->page > WORKING_SET ? ph->page : WORKING_SET;
     BYTE *p = allocate(ph, size);
     if (!p) {
-        printf("%s pages: allocation failed: error %lu\n", ph->name, GetLastError());
+        DWORD e = GetLastError();
+        printf("%s pages: allocation failed: error %lu%s\n", ph->name, e,
+               e == ERROR_NO_SYSTEM_RESOURCES
+                   ? " (no physically contiguous run of that size is free: give more --ram)"
+               : e == ERROR_COMMITMENT_LIMIT
+                   ? " (the commit limit: give more --ram or a larger paging file)"
+                   : "");
         return FALSE;
     }
     MEMORY_BASIC_INFORMATION mbi;
