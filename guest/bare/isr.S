@@ -3,62 +3,17 @@
  * none, push the vector, save the general registers, call ktest_dispatch
  * with the frame, restore, drop vector and error code, IRETQ.
  */
+#include "guest/lib/isr.inc"
     .text
-    .macro STUB v
-    .align 16
-isr_\v:
-    .if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
-    .else
-    pushq $0
-    .endif
-    pushq $\v
-    jmp isr_common
-    .endm
-
-    .altmacro
-    .globl isr_table
-isr_table:
-    .set i, 0
-    .rept 256
-    STUB %i
-    .set i, i + 1
-    .endr
+    ISR_TABLE
 
 isr_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    SAVE_GPRS
     mov %rsp, %rdi
     cld
     call ktest_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
-    add $16, %rsp
+    RESTORE_GPRS
+    add $16, %rsp          /* vector, error code */
     iretq
 
 /* ktest_enter_user(rip, rsp, cs, rflags) */

@@ -10,7 +10,7 @@
  * context, else through trap_return (IRETQ) - after NtContinue, for
  * example, or when an exception is being dispatched.
  */
-#include "guest/kernel/trapframe.inc"
+#include "guest/lib/isr.inc"
     .text
     .globl syscall_entry
 syscall_entry:

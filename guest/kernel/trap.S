@@ -8,27 +8,9 @@
  * the common code, which saves the general registers so that the stack holds
  * a struct trapframe (kernel.h), and calls trap(tf).  trap_return pops it.
  */
-#include "guest/kernel/trapframe.inc"
+#include "guest/lib/isr.inc"
     .text
-    .macro STUB v
-    .align 16
-isr_\v:
-    .if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
-    .else
-    pushq $0
-    .endif
-    pushq $\v
-    jmp isr_common
-    .endm
-
-    .altmacro
-    .globl isr_table
-isr_table:
-    .set i, 0
-    .rept 256
-    STUB %i
-    .set i, i + 1
-    .endr
+    ISR_TABLE
 
 isr_common:
     SAVE_GPRS
