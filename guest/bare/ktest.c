@@ -10,15 +10,7 @@ const struct boot_info *ktest_boot;
 uint64_t ktest_frame_rsp;
 
 /* GDT: null, kernel code/data, user data/code, 32-bit user code, TSS (16 bytes). */
-static uint64_t gdt[8] __attribute__((aligned(16)));
-struct __attribute__((packed)) tss64 {
-    uint32_t reserved0;
-    uint64_t rsp[3];
-    uint64_t reserved1;
-    uint64_t ist[7];
-    uint64_t reserved2;
-    uint16_t reserved3, iomap;
-};
+static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 static uint8_t idt[256 * 16] __attribute__((aligned(16)));
 static ktest_handler handlers[256];
@@ -36,16 +28,7 @@ void *phys_to_virt(uint64_t pa)
 
 void ktest_gate(unsigned v, unsigned dpl, unsigned ist, bool trap)
 {
-    uint64_t target = (uint64_t)(isr_table + 16 * v);
-    uint8_t *g = idt + 16 * v;
-    memset(g, 0, 16);
-    g[0] = (uint8_t)target, g[1] = (uint8_t)(target >> 8);
-    g[2] = KCODE, g[3] = 0;
-    g[4] = (uint8_t)(ist & 7);
-    g[5] = (uint8_t)(0x80 | (dpl << 5) | (trap ? 0xf : 0xe));
-    g[6] = (uint8_t)(target >> 16), g[7] = (uint8_t)(target >> 24);
-    for (int i = 0; i < 4; i++)
-        g[8 + i] = (uint8_t)(target >> (32 + 8 * i));
+    desc_set_gate(idt, v, (uint64_t)(isr_table + 16 * v), dpl, ist, trap);
 }
 
 void ktest_on(unsigned vector, ktest_handler h)
@@ -70,26 +53,11 @@ void ktest_dispatch(struct frame *f)
 
 static void setup_descriptors(void)
 {
-    gdt[1] = 0x00209b0000000000ull; /* 0x08 kernel code 64-bit */
-    gdt[2] = 0x00cf93000000ffffull; /* 0x10 kernel data */
-    gdt[3] = 0x00cff3000000ffffull; /* 0x18 user data */
-    gdt[4] = 0x0020fb0000000000ull; /* 0x20 user code 64-bit */
-    gdt[5] = 0x00cffb000000ffffull; /* 0x28 user code 32-bit */
-    uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
-    gdt[6] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-             ((limit >> 16) << 48) | (((base >> 24) & 0xff) << 56);
-    gdt[7] = base >> 32;
     tss.rsp[0] = (uint64_t)(ktest_rsp0_stack + KTEST_STACK_SIZE);
     tss.ist[0] = (uint64_t)(ktest_ist1_stack + KTEST_STACK_SIZE);
     tss.ist[1] = (uint64_t)(ktest_ist2_stack + KTEST_STACK_SIZE);
     tss.iomap = sizeof tss;
-    struct desc_ptr g = { sizeof gdt - 1, (uint64_t)gdt };
-    lgdt(&g);
-    /* Reload CS with a far return, then the data segments and TR. */
-    __asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:"
-                     ::"i"(KCODE) : "rax", "memory");
-    __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss" ::"r"(KDATA));
-    ltr(TSS_SEL);
+    desc_load_gdt(gdt, &tss);
     for (unsigned v = 0; v < 256; v++)
         ktest_gate(v, 0, 0, false);
     struct desc_ptr i = { sizeof idt - 1, (uint64_t)idt };

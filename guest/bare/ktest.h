@@ -12,16 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "guest/lib/desc.h"
 #include "guest/lib/lib.h"
 #include "guest/lib/x86.h"
 #include "shared/bootinfo.h"
 
-#define KCODE 0x08
-#define KDATA 0x10
-#define UDATA 0x1b
-#define UCODE 0x23
-#define UCODE32 0x2b
-#define TSS_SEL 0x30
 
 /* The state saved by the interrupt stubs: GPRs, then what the CPU pushed. */
 struct frame {

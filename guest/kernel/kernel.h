@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guest/lib/desc.h"
 #include "guest/lib/lib.h"
 #include "guest/lib/x86.h"
 #include "shared/bootinfo.h"
@@ -38,12 +39,8 @@
 #define VOLUME_AREA 0xfffffe8000000000ull  /* the system volume, read at boot */
 #define USER_TOP NTK_USER_PROBE_ADDRESS    /* first address past user space */
 
-/* Segment selectors (the boot GDT's layout, kept by cpu.c). */
-#define KCODE 0x08
-#define KDATA 0x10
-#define UDATA 0x1b
-#define UCODE 0x23
-#define TSS_SEL 0x30
+/* Segment selectors: KCODE, KDATA, UDATA, UCODE, UCODE32, TSS_SEL
+ * (guest/lib/desc.h, the GDT cpu.c loads). */
 
 #define VEC_TIMER 0x40
 #define VEC_SPURIOUS 0xff

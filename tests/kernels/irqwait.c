@@ -2,8 +2,8 @@
  * irqwait.c - a one-shot timer expires while the kernel runs with IF = 0:
  * the machine steps to the deadline inside a block, then keeps running
  * (calls, pushes, returns: fib) with the interrupt waiting, and delivers it
- * at the STI.  irqwait_stress.c shows what still goes wrong (it is built,
- * not run: see docs/kernel.md, "Machine issues").
+ * at the STI.  irqwait_stress.c does the same 500 times over, at a
+ * different instruction each time (docs/kernel.md, "Machine issues found").
  */
 #include "tests/kernels/lib/ktest.h"
 #include "shared/devices.h"
