@@ -520,8 +520,7 @@ struct section *section_new(enum section_kind kind, uint64_t npages); /* refs 1,
 struct section *section_find_file(const struct volume_file *f); /* a data section, +ref */
 void section_ref(struct section *s);
 void section_deref(struct section *s);
-ntk_status section_page(struct section *s, uint32_t page, uint64_t *frame);
-/* How section_page_ex found the page. */
+/* How section_page found the page. */
 enum section_how {
     SECTION_RESIDENT,   /* in memory, mapped or kept */
     SECTION_STANDBY,    /* taken back from the standby list */
@@ -529,8 +528,8 @@ enum section_how {
     SECTION_FILE,       /* read from its data file */
     SECTION_ZERO,       /* zero-filled (bss of an image, a paging-file section) */
 };
-ntk_status section_page_ex(struct section *s, uint32_t page, uint64_t *frame,
-                           enum section_how *how);
+ntk_status section_page(struct section *s, uint32_t page, uint64_t *frame,
+                        enum section_how *how);
 void section_discard(uint64_t entry_pa);    /* a standby image frame was reused */
 uint64_t *section_proto(struct section *s, uint32_t page); /* NULL: no memory */
 uint64_t section_resident(const struct section *s, uint32_t page); /* its frame, or 0 */

@@ -22,7 +22,7 @@
  * Paging: a frame an image section holds is clean - its contents are the
  * file's - so when no process maps it any more it goes to the standby list
  * (its PFN entry records the prototype entry), from which the next touch
- * takes it back (section_page_ex says SECTION_STANDBY) or from which it is
+ * takes it back (section_page says SECTION_STANDBY) or from which it is
  * reused: then section_discard() marks the page "not read" again, and the
  * next touch reads it from the file once more.  It is never written to the
  * paging file.  The exception is a page of a shared writable section
@@ -247,8 +247,8 @@ static ntk_status page_in_mapped(struct section *s, uint32_t i, uint64_t *proto,
     return NTK_STATUS_SUCCESS;
 }
 
-ntk_status section_page_ex(struct section *s, uint32_t i, uint64_t *frame,
-                           enum section_how *how)
+ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame,
+                        enum section_how *how)
 {
     KASSERT(i < s->npages);
     uint64_t *proto = section_proto(s, i);
@@ -286,12 +286,6 @@ ntk_status section_page_ex(struct section *s, uint32_t i, uint64_t *frame,
     return NTK_STATUS_SUCCESS;
 }
 
-ntk_status section_page(struct section *s, uint32_t i, uint64_t *frame)
-{
-    enum section_how how;
-    return section_page_ex(s, i, frame, &how);
-}
-
 /* The standby frame of this prototype entry is being reused: the page is
  * "not read" again. */
 void section_discard(uint64_t entry_pa)
@@ -311,7 +305,8 @@ bool section_read(void *ctx, uint32_t rva, void *dst, uint32_t len)
     while (len) {
         uint64_t frame, in = rva % PAGE_SIZE;
         uint32_t n = PAGE_SIZE - in < len ? (uint32_t)(PAGE_SIZE - in) : len;
-        ntk_status st = section_page(r->section, rva / (uint32_t)PAGE_SIZE, &frame);
+        enum section_how how;
+        ntk_status st = section_page(r->section, rva / (uint32_t)PAGE_SIZE, &frame, &how);
         if (!NTK_SUCCESS(st)) {
             r->status = st;
             return false;

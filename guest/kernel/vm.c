@@ -635,7 +635,7 @@ static bool charged_image_page(uint64_t pte)
 static ntk_status section_frame(struct vad *v, uint64_t va, uint64_t *frame, bool fault)
 {
     enum section_how how;
-    ntk_status st = section_page_ex(v->section, vm_view_page(v, va), frame, &how);
+    ntk_status st = section_page(v->section, vm_view_page(v, va), frame, &how);
     if (NTK_SUCCESS(st) && fault) {
         if (how == SECTION_READ)
             paging_stats.faults_image++;
