@@ -249,6 +249,7 @@ void ws_init(struct process *p);
 bool ws_make_room(struct process *p);       /* before a page joins: false if impossible */
 void ws_insert(struct process *p, uint64_t va, uint64_t frame);
 void ws_remove(struct process *p, uint64_t va, uint64_t frame);
+void ws_remove_range(struct process *p, uint64_t start, uint64_t end); /* one pass */
 void ws_replace(struct process *p, uint64_t va, uint64_t frame); /* copy-on-write: new frame */
 uint32_t ws_trim(struct process *p, uint32_t want, unsigned min_age, uint32_t floor);
 void ws_age(struct process *p);

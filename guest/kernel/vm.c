@@ -310,9 +310,9 @@ static ntk_status commit_range(struct process *p, struct vad *v, uint64_t start,
     return NTK_STATUS_SUCCESS;
 }
 
-/* A committed page's PTE (old) was just cleared: let its contents go -
- * the frame (leaving the working set), the standby or modified list's
- * frame, the paging-file slot; an image page's frame goes back to the
+/* A committed page's PTE (old) was just cleared, and its working-set entry
+ * removed: let its contents go - the frame, the standby or modified list's
+ * frame, the paging-file slot; a shared page's frame goes back to the
  * section. */
 static void release_page(struct process *p, uint64_t va, uint64_t old)
 {
@@ -320,7 +320,6 @@ static void release_page(struct process *p, uint64_t va, uint64_t old)
         pmap_flush(p->pml4, va);
     uint64_t frame = pte_frame(old);
     if (frame) {
-        ws_remove(p, va, frame);
         if (old & PTE_PROTO)
             pfn_share_drop(frame);
         else
@@ -338,6 +337,8 @@ static void decommit_range(struct process *p, struct vad *v, uint64_t start, uin
     for (uint64_t va = start; (pte = next_committed(p, &va, end)); va += PAGE_SIZE, n++) {
         uint64_t old = *pte;
         *pte = 0;
+        if (pte_frame(old)) /* a private frame: its entry is found at once */
+            ws_remove(p, va, pte_frame(old));
         release_page(p, va, old);
     }
     v->committed -= n;
@@ -833,6 +834,9 @@ bool vm_take_dirty(struct process *p, uint64_t va)
 
 void vm_unmap_view(struct process *p, struct vad *v)
 {
+    /* Shared frames record no working-set index: one pass over the working
+     * set takes out the whole view's entries. */
+    ws_remove_range(p, v->start, v->end);
     uint64_t *pte;
     for (uint64_t va = v->start; (pte = next_committed(p, &va, v->end)); va += PAGE_SIZE) {
         uint64_t old = *pte;

@@ -10,8 +10,9 @@
  * live in pages of 512 under a directory of at most MAX_CHUNKS (260,096
  * entries, 1 GB resident per process); a private frame's PFN entry records
  * its index, so that decommitting it finds its entry at once (a shared
- * image frame has one entry per process mapping it and records none: the
- * rare search is linear).
+ * frame has one entry per process mapping it and records none: unmapping a
+ * view takes its entries out in one pass, ws_remove_range; the rare single
+ * search is linear).
  *
  * Aging and trimming follow a clock hand around the list.  An entry whose
  * page's accessed bit is set has the bit cleared (with INVLPG, so that the
@@ -115,6 +116,20 @@ void ws_remove(struct process *p, uint64_t va, uint64_t frame)
         i = find(w, va);
     if (i != NONE)
         remove_at(p, i);
+}
+
+/* Every entry in [start, end): one pass (remove_at moves the last entry
+ * into the hole, which is looked at next). */
+void ws_remove_range(struct process *p, uint64_t start, uint64_t end)
+{
+    struct ws *w = &p->ws;
+    for (uint32_t i = 0; i < w->count;) {
+        uint64_t va = entry_va(w, i);
+        if (va >= start && va < end)
+            remove_at(p, i);
+        else
+            i++;
+    }
 }
 
 void ws_replace(struct process *p, uint64_t va, uint64_t frame)

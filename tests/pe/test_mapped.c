@@ -28,6 +28,8 @@
 #define NTDDI_VERSION 0x0A000006 /* VirtualAlloc2 */
 #include <windows.h>
 
+#include <psapi.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -67,6 +69,13 @@ static ULONG64 physical(HANDLE process, const void *p)
 {
     ULONG64 pa = 0;
     return NT_SUCCESS(NtkQueryPhysicalAddress(process, (PVOID)p, &pa)) ? pa : 0;
+}
+
+static SIZE_T working_set(void)
+{
+    PROCESS_MEMORY_COUNTERS c = { .cb = sizeof c };
+    K32GetProcessMemoryInfo(GetCurrentProcess(), &c, sizeof c);
+    return c.WorkingSetSize;
 }
 
 static HANDLE open_file(const char *name, DWORD access, DWORD share)
@@ -414,7 +423,16 @@ static void named_mappings(void)
     tap_error((ULONG_PTR)OpenFileMappingA(FILE_MAP_READ, FALSE, NAME), ERROR_FILE_NOT_FOUND,
               "the name goes with the last handle");
     tap_ok(va && !strcmp((char *)va + PAGE, "shared"), "...the views stay, with their contents");
+    volatile BYTE sink = 0;
+    for (DWORD i = 0; va && i < 2 * GRANULE; i += PAGE)
+        sink += va[i]; /* every page of the view resident in this working set */
+    (void)sink;
+    working_set(); /* once first, so that the measured calls fault nothing in */
+    SIZE_T ws1 = working_set();
     UnmapViewOfFile(va);
+    SIZE_T ws2 = working_set();
+    tap_ok(ws1 - ws2 == 2 * GRANULE, "unmapping the view takes its 32 pages out of the working "
+           "set, no more (%llu -> %llu bytes)", (ULONGLONG)ws1, (ULONGLONG)ws2);
     UnmapViewOfFile(vb);
     tap_eq(memory().commit_charge, m0.commit_charge, "the last view gone: the charge is back");
 }
@@ -731,7 +749,7 @@ int main(int argc, char **argv)
         return hog_child(atoi(argv[2]));
     probe_init();
     if (argc == 2 && !strcmp(argv[1], "files")) {
-        tap_plan(101);
+        tap_plan(102);
         files();
         file_mappings();
         named_mappings();
